@@ -1,0 +1,16 @@
+"""The ``workflow`` service: ``client.workflow.v1``."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from ...core.service import Service
+from .v1.version import V1
+
+__all__ = ["WorkflowService"]
+
+
+class WorkflowService(Service):
+    @cached_property
+    def v1(self) -> V1:
+        return V1(self._transport)

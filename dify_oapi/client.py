@@ -1,0 +1,189 @@
+"""The root :class:`Client`: configuration, one shared transport, and the five services (imported lazily)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Self
+
+import httpx
+from pydantic import ConfigDict, Field
+
+from .core._log import configure_from_env
+from .core._transport import Transport
+from .core.builder import Builder, Setter
+from .core.config import DEFAULT_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT, DEFAULT_TIMEOUT, Config, to_timeout
+from .core.model import Request
+from .core.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .api.chat.service import ChatService
+    from .api.completion.service import CompletionService
+    from .api.dify.service import DifyService
+    from .api.knowledge_base.service import KnowledgeBaseService
+    from .api.workflow.service import WorkflowService
+
+__all__ = ["SERVICES", "Client", "ClientBuilder", "ClientOptions"]
+
+SERVICES = ("chat", "completion", "workflow", "knowledge_base", "dify")
+
+
+class Client:
+    """Entry point of the SDK.
+
+    ``Client()`` reads ``DIFY_BASE_URL`` (default ``https://api.dify.ai/v1``), ``DIFY_API_KEY`` (app endpoints) and
+    ``DIFY_DATASET_API_KEY`` (knowledge endpoints). Every argument can also be given here or with
+    ``Client.builder()``. One sync and one lazily created async httpx client serve every service; pass your own with
+    ``http_client`` / ``async_http_client``. Use it with ``with`` / ``async with`` or call ``close()`` / ``aclose()``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        dataset_api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_user: str | None = None,
+        headers: dict[str, str] | None = None,
+        stream_read_timeout: float | None = None,
+        retry_base_delay: float | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        import os
+
+        if max_retries is not None and max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        base = base_url or os.environ.get("DIFY_BASE_URL") or DEFAULT_BASE_URL
+        config = Config(
+            base_url=base.rstrip("/"),
+            api_key=api_key or os.environ.get("DIFY_API_KEY") or None,
+            dataset_api_key=dataset_api_key or os.environ.get("DIFY_DATASET_API_KEY") or None,
+            timeout=to_timeout(timeout) or DEFAULT_TIMEOUT,
+            stream_read_timeout=stream_read_timeout if stream_read_timeout is not None else DEFAULT_STREAM_READ_TIMEOUT,
+            retry=RetryPolicy(
+                max_retries=2 if max_retries is None else max_retries,
+                base_delay=0.5 if retry_base_delay is None else retry_base_delay,
+            ),
+            default_user=default_user,
+            headers=tuple((headers or {}).items()),
+        )
+        configure_from_env()
+        self._transport = Transport(config, http_client, async_http_client)
+
+    @staticmethod
+    def builder() -> ClientBuilder:
+        return ClientBuilder()
+
+    @property
+    def config(self) -> Config:
+        return self._transport.config
+
+    @property
+    def base_url(self) -> str:
+        return self._transport.config.base_url
+
+    # ---- services (imported on first use) ----------------------------------------------------------------------
+
+    @cached_property
+    def chat(self) -> ChatService:
+        from .api.chat.service import ChatService
+
+        return ChatService(self._transport)
+
+    @cached_property
+    def completion(self) -> CompletionService:
+        from .api.completion.service import CompletionService
+
+        return CompletionService(self._transport)
+
+    @cached_property
+    def workflow(self) -> WorkflowService:
+        from .api.workflow.service import WorkflowService
+
+        return WorkflowService(self._transport)
+
+    @cached_property
+    def knowledge_base(self) -> KnowledgeBaseService:
+        from .api.knowledge_base.service import KnowledgeBaseService
+
+        return KnowledgeBaseService(self._transport)
+
+    @cached_property
+    def dify(self) -> DifyService:
+        from .api.dify.service import DifyService
+
+        return DifyService(self._transport)
+
+    # ---- lifecycle ------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP clients this Client created (never the ones it was given)."""
+        self._transport.close()
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._transport.closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        c = self._transport.config
+        return (
+            f"Client(base_url={c.base_url!r}, api_key={'set' if c.api_key else 'unset'}, "
+            f"dataset_api_key={'set' if c.dataset_api_key else 'unset'}, max_retries={c.retry.max_retries})"
+        )
+
+
+class ClientOptions(Request):
+    """What ``Client.builder()`` collects; see :class:`Client` for each option."""
+
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    base_url: str | None = None
+    api_key: str | None = Field(default=None, repr=False)
+    dataset_api_key: str | None = Field(default=None, repr=False)
+    timeout: float | httpx.Timeout | None = None
+    max_retries: int | None = Field(default=None, ge=0)
+    default_user: str | None = None
+    headers: dict[str, str] | None = Field(default=None, repr=False)
+    stream_read_timeout: float | None = Field(default=None, gt=0)
+    retry_base_delay: float | None = Field(default=None, ge=0)
+    http_client: httpx.Client | None = None
+    async_http_client: httpx.AsyncClient | None = None
+
+
+class ClientBuilder(Builder[ClientOptions]):
+    base_url: Setter[Self, str | None]
+    api_key: Setter[Self, str | None]
+    dataset_api_key: Setter[Self, str | None]
+    timeout: Setter[Self, float | httpx.Timeout | None]
+    max_retries: Setter[Self, int | None]
+    default_user: Setter[Self, str | None]
+    headers: Setter[Self, dict[str, str] | None]
+    stream_read_timeout: Setter[Self, float | None]
+    retry_base_delay: Setter[Self, float | None]
+    http_client: Setter[Self, httpx.Client | None]
+    async_http_client: Setter[Self, httpx.AsyncClient | None]
+
+    def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
+        options = super().build()
+        values: dict[str, Any] = {name: getattr(options, name) for name in options.model_fields_set}
+        return Client(**values)

@@ -1,0 +1,108 @@
+"""An incremental, byte-level Server-Sent Events decoder (WHATWG rules): CR, LF and CRLF line ends, a frame split
+anywhere across chunks (a CRLF split between two chunks included), a leading BOM, multi-line ``data``, comments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["SSEDecoder", "ServerSentEvent"]
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSentEvent:
+    event: str
+    data: str
+    id: str | None = None
+    retry: int | None = None
+
+
+class SSEDecoder:
+    """Feed bytes as they arrive; get complete events back. Raises ``UnicodeDecodeError`` on invalid UTF-8."""
+
+    __slots__ = ("_buf", "_data", "_event", "_id", "_last_cr", "_retry", "_started")
+
+    def __init__(self) -> None:
+        self._buf = bytearray()
+        self._started = False
+        self._last_cr = False
+        self._data: list[str] = []
+        self._event = ""
+        self._id: str | None = None
+        self._retry: int | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if not chunk:
+            return []
+        if self._last_cr and chunk[:1] == b"\n":
+            chunk = chunk[1:]  # the LF of a CRLF split across chunks
+        self._last_cr = False
+        buf = self._buf
+        buf += chunk
+        if not self._started:
+            if len(buf) < 3 and b"\xef\xbb\xbf".startswith(bytes(buf)):
+                return []
+            if buf.startswith(b"\xef\xbb\xbf"):
+                del buf[:3]
+            self._started = True
+        events: list[ServerSentEvent] = []
+        start = 0
+        n = len(buf)
+        while start < n:
+            lf = buf.find(b"\n", start)
+            cr = buf.find(b"\r", start, lf if lf >= 0 else n)
+            if cr >= 0:
+                end, nxt = cr, cr + 1
+                if nxt < n and buf[nxt] == 0x0A:
+                    nxt += 1
+                elif nxt == n:
+                    self._last_cr = True
+            elif lf >= 0:
+                end, nxt = lf, lf + 1
+            else:
+                break
+            event = self._line(bytes(buf[start:end]))
+            if event is not None:
+                events.append(event)
+            start = nxt
+        del buf[:start]
+        return events
+
+    def flush(self) -> list[ServerSentEvent]:
+        """End of stream. A frame without its closing blank line is incomplete and dropped (as the spec says)."""
+        self._buf.clear()
+        self._data.clear()
+        self._event = ""
+        return []
+
+    @property
+    def pending(self) -> bool:
+        """True when part of an event has been received but not yet dispatched."""
+        return bool(self._buf) or bool(self._data)
+
+    def _line(self, raw: bytes) -> ServerSentEvent | None:
+        if not raw:
+            return self._dispatch()
+        line = raw.decode("utf-8")
+        if line.startswith(":"):
+            return None
+        name, sep, value = line.partition(":")
+        if sep and value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id":
+            if "\x00" not in value:
+                self._id = value
+        elif name == "retry" and value.isdigit():
+            self._retry = int(value)
+        return None
+
+    def _dispatch(self) -> ServerSentEvent | None:
+        if not self._data and not self._event:
+            return None
+        event = ServerSentEvent(self._event or "message", "\n".join(self._data), self._id, self._retry)
+        self._data = []
+        self._event = ""
+        return event

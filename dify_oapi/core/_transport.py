@@ -1,0 +1,389 @@
+"""The one transport every endpoint goes through: builds the HTTP request from an :class:`Endpoint`, sends it with
+the retry policy, and turns failures into typed errors. One sync and one (lazily created, per event loop) async
+httpx client per :class:`~dify_oapi.Client`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+from pydantic import ValidationError
+
+from .. import __version__
+from ._log import logger
+from .config import Config, to_timeout
+from .endpoint import Encoded, Endpoint, validation_message
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    ClientClosedError,
+    InvalidRequestError,
+    status_error_from_body,
+)
+from .files import file_positions, open_file, rewindable
+from .option import RequestOption
+from .retry import Failure, parse_retry_after, should_retry
+
+__all__ = ["Transport"]
+
+RespT = TypeVar("RespT")
+MAX_ERROR_BODY = 64 * 1024
+
+
+class _Attempt:
+    """One prepared attempt: the httpx request plus the files it opened (closed when the attempt ends)."""
+
+    __slots__ = ("request", "stack")
+
+    def __init__(self, request: httpx.Request, stack: ExitStack) -> None:
+        self.request = request
+        self.stack = stack
+
+
+class Transport:
+    def __init__(
+        self,
+        config: Config,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self._client = http_client
+        self._owns_client = http_client is None
+        self._aclient = async_http_client
+        self._owns_aclient = async_http_client is None
+        self._aclient_loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+        self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
+
+    # ---- clients ----------------------------------------------------------------------------------------------
+
+    def _new_client_kwargs(self) -> dict[str, Any]:
+        return {
+            "timeout": self.config.timeout,
+            "follow_redirects": False,
+            "limits": httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+        }
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._closed:
+            raise ClientClosedError("this Client is closed")
+        if self._client is None:
+            self._client = httpx.Client(**self._new_client_kwargs())
+        if self._client.is_closed:
+            raise ClientClosedError("the httpx.Client given to this Client is closed")
+        return self._client
+
+    @property
+    def aclient(self) -> httpx.AsyncClient:
+        if self._closed:
+            raise ClientClosedError("this Client is closed")
+        loop = asyncio.get_running_loop()
+        if self._aclient is not None and self._owns_aclient and self._aclient_loop is not loop:
+            # Connections belong to the loop that opened them: a new asyncio.run() gets a new pool.
+            self._aclient = None
+        if self._aclient is None:
+            self._aclient = httpx.AsyncClient(**self._new_client_kwargs())
+            self._aclient_loop = loop
+        if self._aclient.is_closed:
+            raise ClientClosedError("the httpx.AsyncClient given to this Client is closed")
+        return self._aclient
+
+    def close(self) -> None:
+        self._closed = True
+        if self._client is not None and self._owns_client:
+            self._client.close()
+
+    async def aclose(self) -> None:
+        self._closed = True
+        if self._client is not None and self._owns_client:
+            self._client.close()
+        if self._aclient is not None and self._owns_aclient:
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:  # pragma: no cover - aclose always runs in a loop
+                running = None
+            if self._aclient_loop is running:
+                await self._aclient.aclose()
+            self._aclient = None
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # ---- building requests ------------------------------------------------------------------------------------
+
+    def _key(self, endpoint: Endpoint[Any, Any], option: RequestOption | None) -> str | None:
+        if option is not None and option.api_key:
+            return option.api_key
+        return self.config.dataset_api_key if endpoint.key_kind == "dataset" else self.config.api_key
+
+    def _timeout(self, endpoint: Endpoint[Any, Any], option: RequestOption | None) -> httpx.Timeout:
+        given = to_timeout(option.timeout) if option is not None else None
+        if endpoint.kind == "stream":
+            base = given or self.config.timeout
+            read = given.read if given is not None else self.config.stream_read_timeout
+            return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)
+        return given or self.config.timeout
+
+    def encode(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> Encoded:
+        if request is None:
+            try:
+                request = endpoint.request()
+            except ValidationError as exc:
+                raise InvalidRequestError(
+                    f"{endpoint.method} {endpoint.path} needs a {endpoint.request.__name__}: {validation_message(exc)}"
+                ) from None
+        encoded = endpoint.encode(request, self.config.default_user)
+        if self._key(endpoint, option) is None:
+            which = (
+                "dataset_api_key (DIFY_DATASET_API_KEY)" if endpoint.key_kind == "dataset" else "api_key (DIFY_API_KEY)"
+            )
+            raise InvalidRequestError(f"no API key for {endpoint.method} {endpoint.path}: set {which}")
+        return encoded
+
+    def _build(
+        self,
+        client: httpx.Client | httpx.AsyncClient,
+        endpoint: Endpoint[Any, Any],
+        encoded: Encoded,
+        option: RequestOption | None,
+    ) -> _Attempt:
+        headers: dict[str, str] = {"User-Agent": f"dify-oapi/{__version__}"}
+        headers.update(self.config.headers)
+        if endpoint.kind == "stream":
+            headers["Accept"] = "text/event-stream"
+        if option is not None and option.headers:
+            headers.update(option.headers)
+        headers["Authorization"] = f"Bearer {self._key(endpoint, option)}"
+        params: list[tuple[str, str]] = list(encoded.query)
+        if option is not None and option.extra_query:
+            params.extend((k, str(v)) for k, v in option.extra_query.items())
+        stack = ExitStack()
+        kwargs: dict[str, Any] = {"params": params, "headers": headers, "timeout": self._timeout(endpoint, option)}
+        if encoded.files:
+            form = dict(encoded.form)
+            if option is not None and option.extra_body:
+                form.update({k: str(v) for k, v in option.extra_body.items()})
+            kwargs["files"] = [(name, open_file(value, stack).as_httpx()) for name, value in encoded.files]
+            kwargs["data"] = form
+        elif encoded.body is not None:
+            body = encoded.body
+            if option is not None and option.extra_body:
+                body = {**body, **option.extra_body}
+            kwargs["json"] = body
+        url = self.config.base_url + encoded.path
+        try:
+            request = client.build_request(endpoint.method, url, **kwargs)
+        except BaseException:
+            stack.close()
+            raise
+        return _Attempt(request, stack)
+
+    # ---- outcomes -----------------------------------------------------------------------------------------------
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
+        return status_error_from_body(
+            response.status_code,
+            self._scrub(text),
+            headers=response.headers,
+            request=response.request,
+            retry_after=parse_retry_after(response.headers),
+        )
+
+    def _transport_error(self, exc: httpx.TransportError, request: httpx.Request) -> tuple[Failure, APIConnectionError]:
+        name = type(exc).__name__
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return "connect", APITimeoutError(f"{name}: the connection could not be made in time", request=request)
+        if isinstance(exc, httpx.ConnectError):
+            return "connect", APIConnectionError(
+                f"{name}: {self._scrub(str(exc)) or 'connection failed'}", request=request
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return "timeout", APITimeoutError(f"{name}: no answer in time", request=request)
+        return "read", APIConnectionError(f"{name}: {self._scrub(str(exc)) or 'connection broken'}", request=request)
+
+    def _error_of(self, response: httpx.Response, text: str | httpx.TransportError) -> tuple[Failure, APIError_]:
+        """The error for an error status, from its body text (or the error that broke reading it)."""
+        if isinstance(text, httpx.TransportError):
+            return self._transport_error(text, response.request)
+        return "status", self._status_error(response, text)
+
+    def _failed(self, state: _SendState, failure: Failure, err: APIError_, label: int | str) -> float:
+        """Seconds to wait before the next attempt; raises ``err`` when the policy says not to retry."""
+        self._log(state.endpoint, label, state.attempt, state.started)
+        if state.attempt >= state.max_retries or not should_retry(
+            failure,
+            status=err.status_code if isinstance(err, APIStatusError) else None,
+            code=err.code if isinstance(err, APIStatusError) else None,
+            safe=state.endpoint.is_retry_safe,
+            rewindable=rewindable(state.encoded.files),
+        ):
+            raise err
+        delay = self.config.retry.delay(state.attempt, err.retry_after if isinstance(err, APIStatusError) else None)
+        if delay is None:
+            raise err
+        return delay
+
+    def _max_retries(self, option: RequestOption | None) -> int:
+        if option is not None and option.max_retries is not None:
+            return option.max_retries
+        return self.config.retry.max_retries
+
+    def _log(self, endpoint: Endpoint[Any, Any], status: int | str, attempt: int, started: float) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "%s %s status=%s attempt=%d elapsed=%.3fs",
+                endpoint.method, endpoint.path, status, attempt + 1, time.monotonic() - started,
+            )  # fmt: skip
+
+    def parse(self, endpoint: Endpoint[Any, RespT], response: httpx.Response, content: bytes) -> RespT:
+        try:
+            return endpoint.parse(content)
+        except ValidationError as exc:
+            raise APIResponseValidationError(
+                f"{endpoint.method} {endpoint.path}: unexpected answer: {validation_message(exc)}",
+                body=self._scrub(content[:MAX_ERROR_BODY].decode("utf-8", "replace")),
+                status_code=response.status_code,
+                request=response.request,
+            ) from None
+
+    # ---- sending ------------------------------------------------------------------------------------------------
+
+    def _state(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> _SendState:
+        encoded = self.encode(endpoint, request, option)
+        return _SendState(endpoint, encoded, self._max_retries(option), list(file_positions(encoded.files)))
+
+    def send(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
+        """Send with retries; return the open (streamed) 2xx response. The caller reads and closes it."""
+        state = self._state(endpoint, request, option)
+        client = self.client
+        while True:
+            state.rewind()
+            prepared = self._build(client, endpoint, state.encoded, option)
+            try:
+                try:
+                    response = client.send(prepared.request, stream=True)
+                except httpx.TransportError as exc:
+                    delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
+                else:
+                    if response.status_code < 400:
+                        self._log(endpoint, response.status_code, state.attempt, state.started)
+                        return response
+                    text = _read_error_text(response)
+                    delay = self._failed(state, *self._error_of(response, text), response.status_code)
+            finally:
+                prepared.stack.close()
+            time.sleep(delay)
+            state.attempt += 1
+
+    async def asend(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
+        """Async twin of :meth:`send`."""
+        state = self._state(endpoint, request, option)
+        client = self.aclient
+        while True:
+            state.rewind()
+            prepared = self._build(client, endpoint, state.encoded, option)
+            try:
+                try:
+                    response = await client.send(prepared.request, stream=True)
+                except httpx.TransportError as exc:
+                    delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
+                else:
+                    if response.status_code < 400:
+                        self._log(endpoint, response.status_code, state.attempt, state.started)
+                        return response
+                    text = await _aread_error_text(response)
+                    delay = self._failed(state, *self._error_of(response, text), response.status_code)
+            finally:
+                prepared.stack.close()
+            await asyncio.sleep(delay)
+            state.attempt += 1
+
+    def request(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
+        response = self.send(endpoint, request, option)
+        try:
+            content = response.read()
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, response.request)[1] from None
+        finally:
+            response.close()
+        return self.parse(endpoint, response, content)
+
+    async def arequest(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
+        response = await self.asend(endpoint, request, option)
+        try:
+            content = await response.aread()
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, response.request)[1] from None
+        finally:
+            await response.aclose()
+        return self.parse(endpoint, response, content)
+
+    def wrap_stream_error(self, exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+        return self._transport_error(exc, request)[1]
+
+
+def _read_error_text(response: httpx.Response) -> str | httpx.TransportError:
+    """At most MAX_ERROR_BODY bytes of an error body; always closes the response."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_ERROR_BODY:
+                break
+    except httpx.TransportError as exc:
+        return exc
+    finally:
+        response.close()
+    return b"".join(chunks)[:MAX_ERROR_BODY].decode("utf-8", "replace")
+
+
+async def _aread_error_text(response: httpx.Response) -> str | httpx.TransportError:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= MAX_ERROR_BODY:
+                break
+    except httpx.TransportError as exc:
+        return exc
+    finally:
+        await response.aclose()
+    return b"".join(chunks)[:MAX_ERROR_BODY].decode("utf-8", "replace")
+
+
+APIError_ = APIStatusError | APIConnectionError
+
+
+@dataclass(slots=True)
+class _SendState:
+    """One call's progress through its attempts."""
+
+    endpoint: Endpoint[Any, Any]
+    encoded: Encoded
+    max_retries: int
+    positions: list[tuple[Any, int]]
+    attempt: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    def rewind(self) -> None:
+        for fobj, pos in self.positions:
+            fobj.seek(pos)

@@ -1,0 +1,221 @@
+"""An endpoint is data: one frozen :class:`Endpoint` per operation. Resources derive their sync, async and streaming
+methods from it and the transport reads it; there is no per-endpoint transport code."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, Generic, Literal, TypeVar
+from urllib.parse import quote
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from .errors import InvalidRequestError
+from .files import FileInput, is_file_input
+from .model import Body, File, Form, FormJson, Path, Query, Request, User
+
+__all__ = ["Encoded", "Endpoint", "HttpMethod", "Kind"]
+
+ReqT = TypeVar("ReqT", bound=Request)
+RespT = TypeVar("RespT")
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+Kind = Literal["json", "stream", "binary"]
+Where = Literal["path", "query", "body", "file", "form", "form_json"]
+
+_SAFE_METHODS = frozenset({"GET", "PUT", "DELETE"})
+_DATASET_PREFIXES = ("/datasets", "/workspaces")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint(Generic[ReqT, RespT]):
+    """One operation of the Dify Service API.
+
+    ``response`` is the model of the answer (``kind="json"``), the base class of its events (``kind="stream"``, with
+    ``parse_as`` the union of event models that the events are parsed into) or :class:`bytes` for binary answers.
+    ``fixed`` values are added to every JSON body (``response_mode``).
+    ``retry_safe`` defaults to True for GET, PUT and DELETE; ``auth`` to ``"dataset"`` for knowledge endpoints.
+    ``terminal`` names the events that complete a stream.
+    """
+
+    method: HttpMethod
+    path: str
+    request: type[ReqT]
+    response: type[RespT]
+    kind: Kind = "json"
+    fixed: Mapping[str, Any] = field(default_factory=dict[str, Any])
+    retry_safe: bool | None = None
+    auth: Literal["app", "dataset"] | None = None
+    terminal: frozenset[str] = frozenset()
+    parse_as: Any = None
+    summary: str = ""
+
+    @property
+    def is_retry_safe(self) -> bool:
+        return self.retry_safe if self.retry_safe is not None else self.method in _SAFE_METHODS
+
+    @property
+    def key_kind(self) -> Literal["app", "dataset"]:
+        if self.auth is not None:
+            return self.auth
+        return "dataset" if self.path.startswith(_DATASET_PREFIXES) else "app"
+
+    def adapter(self) -> TypeAdapter[RespT]:
+        target: Any = self.parse_as if self.parse_as is not None else self.response
+        return _adapter(target)
+
+    def parse(self, content: bytes) -> RespT:
+        """Parse a JSON answer (an empty 204 body counts as ``{}``) into ``response``; raises ``ValidationError``."""
+        return self.adapter().validate_json(content if content.strip() else b"{}")
+
+    def encode(self, request: ReqT, default_user: str | None = None) -> Encoded:
+        """Split a request into path, query, JSON body and multipart parts. Raises ``InvalidRequestError``."""
+        if not isinstance(request, self.request):
+            raise InvalidRequestError(
+                f"{self.method} {self.path} takes a {self.request.__name__}, not {type(request).__name__}"
+            )
+        cls = type(request)
+        values = request.__dict__
+        fields_set = request.model_fields_set
+        user_field = plan_user_field(cls)
+        path_values: dict[str, str] = {}
+        query: list[tuple[str, str]] = []
+        files: list[tuple[str, FileInput]] = []
+        form: dict[str, str] = {}
+        body_names: set[str] = set()
+        extra_body: dict[str, Any] = {}
+        for name, alias, where in _plan(cls):
+            value = values.get(name)
+            if where == "path":
+                path_values[alias] = _path_segment(alias, value)
+                continue
+            if name == user_field and value is None:
+                if default_user is None:
+                    raise InvalidRequestError(
+                        f"user is required by the server for {self.method} {self.path}: set .user(...) on the "
+                        "request builder, or give the Client a default_user"
+                    )
+                value = default_user
+                if where == "body":
+                    extra_body[alias] = value
+                    continue
+            elif name not in fields_set or value is None:
+                if where == "body" and name in fields_set:
+                    body_names.add(name)  # explicitly set to None: sent as null
+                continue
+            if where == "query":
+                items: list[Any] = list(value) if isinstance(value, list | tuple) else [value]  # pyright: ignore
+                query.extend((alias, _query_value(v)) for v in items)  # pyright: ignore[reportUnknownVariableType]
+            elif where == "body":
+                body_names.add(name)
+            elif where == "file":
+                if not is_file_input(value):
+                    raise InvalidRequestError(f"{name}: not a file input (bytes, a file object, a path or a tuple)")
+                files.append((alias, value))
+            elif where == "form":
+                form[alias] = value if isinstance(value, str) else json.dumps(_jsonable(value))
+            else:  # form_json
+                form[alias] = json.dumps(_jsonable(value), ensure_ascii=False)
+        try:
+            path = self.path.format_map(path_values)
+        except KeyError as exc:
+            raise InvalidRequestError(f"{cls.__name__} has no path field {exc}") from None
+        body: dict[str, Any] | None = None
+        if not files and (body_names or extra_body or self.fixed or self.method in ("POST", "PUT", "PATCH")):
+            body = request.model_dump(mode="json", include=body_names, by_alias=True, exclude_unset=True)
+            body.update(extra_body)
+            body.update(self.fixed)
+        elif files:
+            for key, val in request.model_dump(mode="json", include=body_names, by_alias=True).items():
+                form[key] = val if isinstance(val, str) else json.dumps(val)
+            for key, val in {**extra_body, **self.fixed}.items():
+                form[key] = val if isinstance(val, str) else json.dumps(val)
+        return Encoded(path=path, query=query, body=body, files=files, form=form)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A request split into its HTTP parts (files are opened per attempt by the transport)."""
+
+    path: str
+    query: list[tuple[str, str]]
+    body: dict[str, Any] | None
+    files: list[tuple[str, FileInput]]
+    form: dict[str, str]
+
+    @property
+    def multipart(self) -> bool:
+        return bool(self.files)
+
+
+@cache
+def _adapter(tp: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(tp)
+
+
+@cache
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Where], ...]:
+    out: list[tuple[str, str, Where]] = []
+    for name, info in cls.model_fields.items():
+        where: Where = "body"
+        for marker in info.metadata:
+            if isinstance(marker, Path):
+                where = "path"
+            elif isinstance(marker, Query):
+                where = "query"
+            elif isinstance(marker, File):
+                where = "file"
+            elif isinstance(marker, FormJson):
+                where = "form_json"
+            elif isinstance(marker, Form):
+                where = "form"
+            elif isinstance(marker, Body | User):
+                pass
+        out.append((name, info.alias or name, where))
+    return tuple(out)
+
+
+@cache
+def plan_user_field(cls: type[BaseModel]) -> str | None:
+    """The field marked ``User()`` (filled from the Client's ``default_user`` when unset), if any."""
+    for name, info in cls.model_fields.items():
+        if any(isinstance(m, User) for m in info.metadata):
+            return name
+    return None
+
+
+def _path_segment(name: str, value: Any) -> str:
+    text = "" if value is None else str(value.value if hasattr(value, "value") else value)
+    if text in ("", ".", ".."):
+        raise InvalidRequestError(f"path parameter {name} must not be empty, '.' or '..' (got {text!r})")
+    if any(ch in text for ch in "\r\n\x00"):
+        raise InvalidRequestError(f"path parameter {name} must not contain control characters")
+    return quote(text, safe="")
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if hasattr(value, "value"):
+        value = value.value
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_unset=True, by_alias=True)
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def validation_message(exc: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e.get('loc', ())) or '(body)'}: {e.get('msg', '')}"
+        for e in exc.errors(include_url=False, include_input=False)[:5]
+    )

@@ -1,0 +1,107 @@
+"""File inputs for multipart uploads.
+
+Accepted everywhere a file goes:
+
+- ``bytes``                                   sent as ``file`` with ``application/octet-stream``
+- a binary file object (``open(p, "rb")``, ``io.BytesIO``)   streamed; rewound before a retry when seekable
+- a path (``str`` or ``os.PathLike``)         opened per attempt and streamed from disk, never read into memory
+- ``(filename, content)`` or ``(filename, content, content_type)`` with content any of the above
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import typing
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import IO, Any, TypeAlias
+
+__all__ = ["FileContent", "FileInput", "OpenedFile", "is_file_input", "open_file", "rewindable"]
+
+FileContent: TypeAlias = "bytes | IO[bytes] | str | os.PathLike[str]"
+FileInput: TypeAlias = (
+    "bytes | IO[bytes] | str | os.PathLike[str] | tuple[str, FileContent] | tuple[str, FileContent, str | None]"
+)
+
+
+def is_file_input(value: object) -> bool:
+    if isinstance(value, tuple):
+        return len(value) in (2, 3) and isinstance(value[0], str) and _is_content(value[1])  # pyright: ignore
+    return _is_content(value)
+
+
+def _is_content(value: object) -> bool:
+    return isinstance(value, bytes | bytearray | memoryview | str | os.PathLike) or hasattr(value, "read")
+
+
+@dataclass(slots=True)
+class OpenedFile:
+    """One file part ready for httpx: ``(filename, stream-or-bytes, content_type)``."""
+
+    filename: str
+    content: bytes | IO[bytes]
+    content_type: str
+    rewindable: bool
+
+    def as_httpx(self) -> tuple[str, Any, str]:
+        return (self.filename, self.content, self.content_type)
+
+
+def open_file(value: FileInput, stack: ExitStack) -> OpenedFile:
+    """Open ``value`` for one attempt; files opened here are closed by ``stack``."""
+    name: str | None = None
+    content_type: str | None = None
+    content: Any = value
+    if isinstance(value, tuple):
+        name = value[0]
+        content = value[1]
+        if len(value) == 3:
+            content_type = value[2]
+    rewindable = True
+    data: bytes | IO[bytes]
+    if isinstance(content, bytes | bytearray | memoryview):
+        data = bytes(typing.cast(bytes, content))
+    elif isinstance(content, str | os.PathLike):
+        path: str = os.fspath(typing.cast(str, content))
+        data = stack.enter_context(open(path, "rb"))  # noqa: SIM115
+        name = name or PurePath(str(path)).name
+    else:
+        data = content
+        raw_name = getattr(content, "name", None)
+        if name is None and isinstance(raw_name, str) and raw_name and not raw_name.startswith("<"):
+            name = PurePath(raw_name).name
+        rewindable = _seekable(content)
+    name = name or "file"
+    if content_type is None:
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return OpenedFile(name, data, content_type, rewindable)
+
+
+def _seekable(obj: Any) -> bool:
+    try:
+        return bool(obj.seekable())
+    except Exception:
+        return False
+
+
+def file_objects(values: list[tuple[str, FileInput]]) -> Iterator[Any]:
+    """The caller-owned file objects among ``values`` (not bytes, not paths)."""
+    for _, value in values:
+        content: Any = value[1] if isinstance(value, tuple) else value
+        if hasattr(content, "read") and not isinstance(content, bytes | str | os.PathLike):
+            yield content
+
+
+def file_positions(values: list[tuple[str, FileInput]]) -> Iterator[tuple[Any, int]]:
+    """Where each caller-owned, seekable file object stands now, to rewind it before a retry."""
+    for content in file_objects(values):
+        if _seekable(content):
+            yield content, int(content.tell())
+
+
+def rewindable(values: list[tuple[str, FileInput]]) -> bool:
+    """False when a caller's file object cannot be rewound: such an upload is never sent twice."""
+    return all(_seekable(content) for content in file_objects(values))

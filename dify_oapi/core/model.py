@@ -1,0 +1,166 @@
+"""Base models: requests (strict, built with builders), responses and events (lenient), field placement markers,
+and the lenient scalar types the real server needs (timestamps as int, float or ISO string; JSON sent as a string)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "ALWAYS",
+    "Body",
+    "File",
+    "Form",
+    "FormJson",
+    "JsonObject",
+    "Path",
+    "Query",
+    "Request",
+    "Response",
+    "SimpleResult",
+    "Timestamp",
+    "User",
+]
+
+# ---- where a request field goes -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """A path parameter: ``/datasets/{dataset_id}``. Percent-encoded; empty, ``.`` and ``..`` are rejected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A query parameter. Lists repeat the key (``tag_ids=a&tag_ids=b``); booleans are sent as ``true``/``false``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A JSON body field (the default). ``always=True`` sends the field's default even when it was not set."""
+
+    always: bool = False
+
+
+ALWAYS = Body(always=True)
+
+
+@dataclass(frozen=True, slots=True)
+class File:
+    """A multipart file part (see :mod:`dify_oapi.core.files` for what it accepts)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A plain multipart form field (``user`` of ``/files/upload``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FormJson:
+    """A multipart form field that carries JSON: Dify's ``data`` part of ``create-by-file``."""
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """The end-user id. When it is not set, the Client's ``default_user`` is used; the server requires it."""
+
+
+# ---- models ---------------------------------------------------------------------------------------------------
+
+
+class Request(BaseModel):
+    """Base of every request. Unknown fields are an error; assignment is validated; built with a builder."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, frozen=False)
+
+    def model_post_init(self, context: Any, /) -> None:
+        always = _always_fields(type(self))
+        if always:
+            self.model_fields_set.update(always)
+
+
+_ALWAYS_CACHE: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _always_fields(cls: type[BaseModel]) -> tuple[str, ...]:
+    found = _ALWAYS_CACHE.get(cls)
+    if found is None:
+        found = tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if any(isinstance(m, Body) and m.always for m in info.metadata)
+        )
+        _ALWAYS_CACHE[cls] = found
+    return found
+
+
+class Response(BaseModel):
+    """Base of every response and event: unknown fields are kept (``model_extra``), missing optional ones default."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+
+
+class SimpleResult(Response):
+    """``{"result": "success"}``, or an empty 204 answer (then ``result`` is ``"success"`` too)."""
+
+    result: str = "success"
+
+
+# ---- lenient scalars ------------------------------------------------------------------------------------------
+
+
+def _to_timestamp(value: Any) -> Any:
+    """Dify sends Unix seconds as int, float, numeric string or ISO 8601 string depending on the endpoint."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, datetime):
+        return int((value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp())
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return int(float(text))
+        except ValueError:
+            pass
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return int(parsed.timestamp())
+    return value
+
+
+Timestamp = Annotated[int, BeforeValidator(_to_timestamp)]
+"""Unix seconds, accepted as int, float, numeric string or ISO 8601 string."""
+
+
+def _to_json_object(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        text = value.decode() if isinstance(value, bytes) else value
+        if not text.strip():
+            return {}
+        try:
+            return json.loads(text)
+        except ValueError:
+            return value
+    return value
+
+
+JsonObject = Annotated[dict[str, Any], BeforeValidator(_to_json_object)]
+"""A JSON object the server sometimes sends as a JSON string (``inputs`` of a workflow run): always a dict here."""
+
+LenientStr = Annotated[str, BeforeValidator(lambda v: v if v is None or isinstance(v, str) else str(v))]
+"""A string the server sometimes sends as a number (``binding_count``, prices)."""
+
+__all__ += ["Field", "LenientStr"]

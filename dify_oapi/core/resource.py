@@ -1,0 +1,197 @@
+"""Resources and the methods derived from an :class:`Endpoint`.
+
+::
+
+    class Message(Resource):
+        create = call(CREATE)            # sync, returns the typed answer
+        acreate = acall(CREATE)          # async twin
+        stream = call_stream(STREAM)     # typed event stream
+        astream = acall_stream(STREAM)
+
+Reading a method on the resource *class* gives the descriptor itself, whose ``.endpoint`` is what it sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, overload
+
+from .endpoint import Endpoint
+from .model import Request
+from .option import RequestOption
+from .pagination import AsyncPager, Cursor, Page, Pager
+from .streaming import AsyncBinaryResponse, AsyncStream, BinaryResponse, Stream
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+__all__ = [
+    "Method",
+    "Resource",
+    "acall",
+    "acall_binary",
+    "acall_stream",
+    "apaginate",
+    "call",
+    "call_binary",
+    "call_stream",
+    "iter_endpoints",
+    "paginate",
+]
+
+ReqT = TypeVar("ReqT", bound=Request)
+ReqT_contra = TypeVar("ReqT_contra", bound=Request, contravariant=True)
+RespT = TypeVar("RespT")
+OutT = TypeVar("OutT")
+OutT_co = TypeVar("OutT_co", covariant=True)
+ItemT = TypeVar("ItemT")
+
+
+class Resource:
+    """A group of operations on one noun (``message``, ``dataset``...), sharing the Client's transport."""
+
+    __slots__ = ("_transport",)
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__module__}.{type(self).__qualname__}>"
+
+
+class BoundMethod(Protocol[ReqT_contra, OutT_co]):
+    def __call__(self, request: ReqT_contra | None = None, option: RequestOption | None = None) -> OutT_co: ...
+
+
+Runner = Callable[["Transport", Endpoint[Any, Any], Any, "RequestOption | None"], Any]
+
+
+class Method(Generic[ReqT, OutT]):
+    """A resource method derived from an endpoint. ``Resource.method.endpoint`` is the :class:`Endpoint`."""
+
+    __slots__ = ("__dict__", "_run", "endpoint", "kind", "name")
+
+    def __init__(self, endpoint: Endpoint[ReqT, Any], run: Runner, kind: str) -> None:
+        self.endpoint = endpoint
+        self._run = run
+        self.kind = kind
+        self.name = ""
+        self.__doc__ = f"{kind}: {endpoint.method} {endpoint.path}" + (
+            f"\n\n{endpoint.summary}" if endpoint.summary else ""
+        )
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Resource, owner: type | None = None) -> BoundMethod[ReqT, OutT]: ...
+    def __get__(self, obj: Resource | None, owner: type | None = None) -> Self | BoundMethod[ReqT, OutT]:
+        if obj is None:
+            return self
+        transport = obj._transport
+        endpoint = self.endpoint
+        run = self._run
+
+        def bound(request: ReqT | None = None, option: RequestOption | None = None) -> OutT:
+            return run(transport, endpoint, request, option)  # type: ignore[no-any-return]
+
+        bound.__name__ = bound.__qualname__ = self.name
+        bound.__doc__ = self.__doc__
+        bound.endpoint = endpoint  # type: ignore[attr-defined]
+        return bound
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.endpoint.method} {self.endpoint.path}>"
+
+
+def _run_json(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    return transport.request(ep, req, opt)
+
+
+def _run_ajson(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    return transport.arequest(ep, req, opt)
+
+
+def _run_stream(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    return Stream[Any](transport.send(ep, req, opt), ep, transport)
+
+
+def _run_astream(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    transport.encode(ep, req, opt)  # bad input fails here, before anything is awaited
+    return AsyncStream[Any](lambda: transport.asend(ep, req, opt), ep, transport)
+
+
+def _run_binary(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    return BinaryResponse(transport.send(ep, req, opt))
+
+
+async def _run_abinary(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    return AsyncBinaryResponse(await transport.asend(ep, req, opt))
+
+
+def call(endpoint: Endpoint[ReqT, RespT]) -> Method[ReqT, RespT]:
+    """Sync method returning the parsed answer."""
+    return Method(endpoint, _run_json, "sync")
+
+
+def acall(endpoint: Endpoint[ReqT, RespT]) -> Method[ReqT, Awaitable[RespT]]:
+    """Async method returning the parsed answer."""
+    return Method(endpoint, _run_ajson, "async")
+
+
+def call_stream(endpoint: Endpoint[ReqT, RespT]) -> Method[ReqT, Stream[RespT]]:
+    """Sync method returning a typed :class:`Stream` of events."""
+    return Method(endpoint, _run_stream, "stream")
+
+
+def acall_stream(endpoint: Endpoint[ReqT, RespT]) -> Method[ReqT, AsyncStream[RespT]]:
+    """Async method returning an :class:`AsyncStream` (iterate it directly, ``async with`` it or await it)."""
+    return Method(endpoint, _run_astream, "async stream")
+
+
+def call_binary(endpoint: Endpoint[ReqT, Any]) -> Method[ReqT, BinaryResponse]:
+    """Sync method returning a :class:`BinaryResponse` (read it, iterate it or write it to a file)."""
+    return Method(endpoint, _run_binary, "binary")
+
+
+def acall_binary(endpoint: Endpoint[ReqT, Any]) -> Method[ReqT, Awaitable[AsyncBinaryResponse]]:
+    """Async method returning an :class:`AsyncBinaryResponse`."""
+    return Method(endpoint, _run_abinary, "async binary")
+
+
+def paginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, Pager[ItemT]]:
+    """Sync method returning a :class:`Pager` over every item of every page."""
+
+    def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+        transport.encode(ep, req, opt)
+        return Pager(lambda r: transport.request(ep, r, opt), req if req is not None else ep.request(), cursor)
+
+    return Method(endpoint, run, "pager")
+
+
+def apaginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, AsyncPager[ItemT]]:
+    """Async method returning an :class:`AsyncPager` (``async for item in ...``)."""
+
+    def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+        transport.encode(ep, req, opt)
+        return AsyncPager(lambda r: transport.arequest(ep, r, opt), req if req is not None else ep.request(), cursor)
+
+    return Method(endpoint, run, "async pager")
+
+
+def iter_endpoints(client: Any) -> Iterator[tuple[str, Method[Any, Any]]]:
+    """Every resource method reachable from a Client, as (``"chat.v1.message.create"``, method)."""
+    from ..client import SERVICES
+
+    for service_name in SERVICES:
+        version: object = getattr(client, service_name).v1
+        for resource_name in sorted(n for n in dir(type(version)) if not n.startswith("_")):
+            resource: object = getattr(version, resource_name)
+            if not isinstance(resource, Resource):
+                continue
+            for method_name in sorted(dir(type(resource))):
+                method = getattr(type(resource), method_name, None)
+                if isinstance(method, Method):
+                    yield f"{service_name}.v1.{resource_name}.{method_name}", method

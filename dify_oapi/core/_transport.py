@@ -7,17 +7,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import typing
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ._log import logger
+from .builder import Builder
 from .config import Config, to_timeout
-from .endpoint import Encoded, Endpoint, validation_message
+from .endpoint import Encoded, Endpoint, plan_user_field, validation_message
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -134,15 +136,26 @@ class Transport:
             return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)
         return given or self.config.timeout
 
-    def encode(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> Encoded:
+    def prepare(self, endpoint: Endpoint[Any, Any], request: Any) -> Any:
+        """The request to send: a built request as it is; an unbuilt builder completed with the Client's
+        ``default_user`` (for a ``User()`` field left unset) and built; None as the request with no fields set."""
+        if isinstance(request, Builder):
+            builder: Builder[Any] = request  # pyright: ignore[reportUnknownVariableType]
+            user_field = plan_user_field(typing.cast(type[BaseModel], endpoint.request))
+            if user_field and self.config.default_user is not None:
+                builder = builder.with_defaults(**{user_field: self.config.default_user})
+            return builder.build()
         if request is None:
             try:
-                request = endpoint.request()
+                return endpoint.request()
             except ValidationError as exc:
                 raise InvalidRequestError(
                     f"{endpoint.method} {endpoint.path} needs a {endpoint.request.__name__}: {validation_message(exc)}"
                 ) from None
-        encoded = endpoint.encode(request, self.config.default_user)
+        return request
+
+    def encode(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> Encoded:
+        encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
         if self._key(endpoint, option) is None:
             which = (
                 "dataset_api_key (DIFY_DATASET_API_KEY)" if endpoint.key_kind == "dataset" else "api_key (DIFY_API_KEY)"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import inspect
 import typing
-from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args, get_origin
+from typing import Any, ClassVar, Generic, Protocol, Self, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -54,6 +54,10 @@ class Builder(Generic[M]):
         for name in names:
             setattr(cls, name, _make_setter(name))
         cls._setters = (*getattr(cls, "_setters", ()), *names)
+
+    def with_defaults(self, **defaults: Any) -> Self:
+        """A copy of this builder with ``defaults`` for the fields not set yet (this builder is left as it is)."""
+        return type(self)(**{**defaults, **self._values})
 
     def build(self) -> M:
         """Validate and return the request; raises ``InvalidRequestError`` with every problem found."""
@@ -97,7 +101,12 @@ def format_validation_error(model_name: str, exc: ValidationError) -> str:
     for err in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in err.get("loc", ())) or "(request)"
         kind = err.get("type", "")
-        if kind == "missing":
+        if kind == "missing" and where == "user":
+            problems.append(
+                "user is required by the server: call .user(...), or give the Client a default_user and pass it the "
+                "unbuilt builder"
+            )
+        elif kind == "missing":
             problems.append(f"{where} is required")
         elif kind == "extra_forbidden":
             problems.append(f"{where} is not a field of {model_name}")

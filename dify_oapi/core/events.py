@@ -33,9 +33,11 @@ class ErrorEvent(StreamEvent):
     workflow_run_id: str | None = None
 
 
-def _event_name(value: Any) -> str:
-    source: Any = typing.cast(dict[str, Any], value) if isinstance(value, dict) else value.__dict__
-    name: Any = source.get("event") if isinstance(source, dict) else None
+def _event_name(value: object) -> str:
+    if isinstance(value, dict):
+        name: object = typing.cast(dict[str, object], value).get("event")
+    else:
+        name = getattr(value, "event", None)
     return name if isinstance(name, str) else ""
 
 

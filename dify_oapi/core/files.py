@@ -17,14 +17,26 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, Any, TypeAlias
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeAlias
+
+from pydantic import PlainValidator
 
 __all__ = ["FileContent", "FileInput", "OpenedFile", "is_file_input", "open_file", "rewindable"]
 
-FileContent: TypeAlias = "bytes | IO[bytes] | str | os.PathLike[str]"
-FileInput: TypeAlias = (
-    "bytes | IO[bytes] | str | os.PathLike[str] | tuple[str, FileContent] | tuple[str, FileContent, str | None]"
-)
+if TYPE_CHECKING:
+    FileContent: TypeAlias = bytes | IO[bytes] | str | os.PathLike[str]
+    FileInput: TypeAlias = (
+        bytes | IO[bytes] | str | os.PathLike[str] | tuple[str, FileContent] | tuple[str, FileContent, str | None]
+    )
+else:
+
+    def _validate_file_input(value: Any) -> Any:
+        if not is_file_input(value):
+            raise ValueError("a file is bytes, a binary file object, a path, or (filename, content[, content_type])")
+        return value
+
+    FileContent = Annotated[Any, PlainValidator(_validate_file_input)]
+    FileInput = Annotated[Any, PlainValidator(_validate_file_input)]
 
 
 def is_file_input(value: object) -> bool:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, overload
 
+from .builder import Builder
 from .endpoint import Endpoint
 from .model import Request
 from .option import RequestOption
@@ -60,7 +61,12 @@ class Resource:
 
 
 class BoundMethod(Protocol[ReqT_contra, OutT_co]):
-    def __call__(self, request: ReqT_contra | None = None, option: RequestOption | None = None) -> OutT_co: ...
+    """A resource method: takes a built request (or its unbuilt builder, which the Client completes with its
+    ``default_user`` and builds) and an optional :class:`RequestOption`."""
+
+    def __call__(
+        self, request: ReqT_contra | Builder[Any] | None = None, option: RequestOption | None = None
+    ) -> OutT_co: ...
 
 
 Runner = Callable[["Transport", Endpoint[Any, Any], Any, "RequestOption | None"], Any]
@@ -94,7 +100,7 @@ class Method(Generic[ReqT, OutT]):
         endpoint = self.endpoint
         run = self._run
 
-        def bound(request: ReqT | None = None, option: RequestOption | None = None) -> OutT:
+        def bound(request: ReqT | Builder[Any] | None = None, option: RequestOption | None = None) -> OutT:
             return run(transport, endpoint, request, option)  # type: ignore[no-any-return]
 
         bound.__name__ = bound.__qualname__ = self.name
@@ -119,8 +125,9 @@ def _run_stream(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: Req
 
 
 def _run_astream(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
-    transport.encode(ep, req, opt)  # bad input fails here, before anything is awaited
-    return AsyncStream[Any](lambda: transport.asend(ep, req, opt), ep, transport)
+    request = transport.prepare(ep, req)
+    transport.encode(ep, request, opt)  # bad input fails here, before anything is awaited
+    return AsyncStream[Any](lambda: transport.asend(ep, request, opt), ep, transport)
 
 
 def _run_binary(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
@@ -165,8 +172,9 @@ def paginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> 
     """Sync method returning a :class:`Pager` over every item of every page."""
 
     def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
-        transport.encode(ep, req, opt)
-        return Pager(lambda r: transport.request(ep, r, opt), req if req is not None else ep.request(), cursor)
+        first = transport.prepare(ep, req)
+        transport.encode(ep, first, opt)
+        return Pager(lambda r: transport.request(ep, r, opt), first, cursor)
 
     return Method(endpoint, run, "pager")
 
@@ -175,8 +183,9 @@ def apaginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") ->
     """Async method returning an :class:`AsyncPager` (``async for item in ...``)."""
 
     def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
-        transport.encode(ep, req, opt)
-        return AsyncPager(lambda r: transport.arequest(ep, r, opt), req if req is not None else ep.request(), cursor)
+        first = transport.prepare(ep, req)
+        transport.encode(ep, first, opt)
+        return AsyncPager(lambda r: transport.arequest(ep, r, opt), first, cursor)
 
     return Method(endpoint, run, "async pager")
 

@@ -1,11 +1,51 @@
-"""``client.knowledge_base.v1``."""
+"""``client.knowledge_base.v1``: one cached property per resource."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from ....core.service import Version
+from .resource.child_chunk import ChildChunk
+from .resource.dataset import Dataset
+from .resource.document import Document
+from .resource.metadata import Metadata
+from .resource.model import Model
+from .resource.pipeline import Pipeline
+from .resource.segment import Segment
+from .resource.tag import Tag
 
 __all__ = ["V1"]
 
 
 class V1(Version):
-    pass
+    @cached_property
+    def dataset(self) -> Dataset:
+        return Dataset(self._transport)
+
+    @cached_property
+    def document(self) -> Document:
+        return Document(self._transport)
+
+    @cached_property
+    def segment(self) -> Segment:
+        return Segment(self._transport)
+
+    @cached_property
+    def child_chunk(self) -> ChildChunk:
+        return ChildChunk(self._transport)
+
+    @cached_property
+    def tag(self) -> Tag:
+        return Tag(self._transport)
+
+    @cached_property
+    def metadata(self) -> Metadata:
+        return Metadata(self._transport)
+
+    @cached_property
+    def model(self) -> Model:
+        return Model(self._transport)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        return Pipeline(self._transport)

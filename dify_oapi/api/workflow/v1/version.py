@@ -1,11 +1,21 @@
-"""``client.workflow.v1``."""
+"""``client.workflow.v1``: one cached property per resource."""
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from ....core.service import Version
+from .resource.human_input import HumanInput
+from .resource.workflow import Workflow
 
 __all__ = ["V1"]
 
 
 class V1(Version):
-    pass
+    @cached_property
+    def workflow(self) -> Workflow:
+        return Workflow(self._transport)
+
+    @cached_property
+    def human_input(self) -> HumanInput:
+        return HumanInput(self._transport)

@@ -29,7 +29,7 @@ class ChatMessageRequest(Request):
 
     query: str
     inputs: Annotated[dict[str, Any], ALWAYS] = {}
-    user: Annotated[str | None, User()] = None
+    user: Annotated[str, User()]
     conversation_id: str | None = None
     files: list[InputFile] | None = None
     auto_generate_name: bool | None = None
@@ -43,7 +43,7 @@ class ChatMessageRequest(Request):
 class ChatMessageRequestBuilder(Builder[ChatMessageRequest]):
     query: Setter[Self, str]
     inputs: Setter[Self, dict[str, Any]]
-    user: Setter[Self, str | None]
+    user: Setter[Self, str]
     conversation_id: Setter[Self, str | None]
     files: Setter[Self, list[InputFile] | None]
     auto_generate_name: Setter[Self, bool | None]

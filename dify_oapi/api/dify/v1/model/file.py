@@ -16,7 +16,7 @@ class UploadFileRequest(Request):
     ``(filename, content[, content_type])``. ``user``: the end user the file belongs to."""
 
     file: Annotated[FileInput, File()]
-    user: Annotated[str | None, User(), Form()] = None
+    user: Annotated[str, User(), Form()]
 
     @staticmethod
     def builder() -> UploadFileRequestBuilder:
@@ -25,7 +25,7 @@ class UploadFileRequest(Request):
 
 class UploadFileRequestBuilder(Builder[UploadFileRequest]):
     file: Setter[Self, FileInput]
-    user: Setter[Self, str | None]
+    user: Setter[Self, str]
 
 
 class UploadedFile(Response):

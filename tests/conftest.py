@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.support import Recorder
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()

@@ -1,0 +1,129 @@
+"""Shared test helpers: the OpenAPI file and the real-server transcripts from ../shared, and clients wired to
+``httpx.MockTransport`` handlers (the SDK's real transport runs; only the network is replaced)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dify_oapi import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "dify-api"
+SPEC_PATH = Path(os.environ.get("DIFY_OPENAPI_SPEC", SHARED / "openapi_service.json"))
+TRANSCRIPTS = SHARED / "transcripts"
+
+APP_KEY = "app-TEST-secret-key-0123456789"
+DATASET_KEY = "dataset-TEST-secret-key-9876543210"
+BASE_URL = "http://dify.test/v1"
+
+
+def spec() -> dict[str, Any]:
+    """The OpenAPI file, or a skip when ../shared is absent."""
+    if not SPEC_PATH.exists():
+        pytest.skip(f"OpenAPI file not found at {SPEC_PATH} (set DIFY_OPENAPI_SPEC)")
+    return json.loads(SPEC_PATH.read_text())
+
+
+def transcript(name: str) -> dict[str, Any]:
+    """A recorded exchange ``<name>.json`` (with ``response.body`` bytes added), or a skip when absent."""
+    path = TRANSCRIPTS / f"{name}.json"
+    if not path.exists():
+        pytest.skip(f"transcript {name} not found in {TRANSCRIPTS}")
+    data: dict[str, Any] = json.loads(path.read_text())
+    response = data["response"]
+    sse = response.get("sse_file")
+    if sse and (TRANSCRIPTS / sse).exists():
+        body = (TRANSCRIPTS / sse).read_bytes()
+    elif "body_base64" in response:
+        body = base64.b64decode(response["body_base64"])
+    else:
+        body = (response.get("body_text") or "").encode()
+    response["body"] = body
+    return data
+
+
+def transcript_names(prefix: str = "") -> list[str]:
+    if not TRANSCRIPTS.exists():
+        return []
+    return sorted(p.stem for p in TRANSCRIPTS.glob(f"{prefix}*.json"))
+
+
+def transcript_response(name: str) -> httpx.Response:
+    """The recorded answer as an httpx.Response (content-length and encoding headers dropped: httpx sets them)."""
+    data = transcript(name)
+    resp = data["response"]
+    headers = {
+        k: v for k, v in resp["headers"].items() if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+    }
+    return httpx.Response(resp["status"], headers=headers, content=resp["body"])
+
+
+@dataclass
+class Recorder:
+    """An httpx.MockTransport handler that records each request and answers from a queue (or a function)."""
+
+    answers: list[httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]] = field(default_factory=list)
+    requests: list[httpx.Request] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
+    default: Callable[[httpx.Request], httpx.Response] | None = None
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.bodies.append(request.read())
+        if self.answers:
+            answer = self.answers.pop(0)
+        elif self.default is not None:
+            answer = self.default
+        else:
+            answer = httpx.Response(200, json={})
+        if isinstance(answer, Exception):
+            raise answer
+        if callable(answer) and not isinstance(answer, httpx.Response):
+            return answer(request)
+        return answer
+
+    async def handle_async(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        self.bodies.append(await request.aread())
+        self.requests.pop()
+        self.bodies.pop()
+        return self(request)
+
+    @property
+    def last(self) -> httpx.Request:
+        return self.requests[-1]
+
+    def json(self, index: int = -1) -> Any:
+        return json.loads(self.bodies[index])
+
+
+class _AsyncHandler(httpx.AsyncBaseTransport):
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()
+        response = self.recorder(request)
+        return response
+
+
+def make_client(recorder: Recorder, **options: Any) -> Client:
+    """A Client whose sync and async httpx clients answer through ``recorder``; no retry delay by default."""
+    options.setdefault("base_url", BASE_URL)
+    options.setdefault("api_key", APP_KEY)
+    options.setdefault("dataset_api_key", DATASET_KEY)
+    options.setdefault("retry_base_delay", 0.0)
+    return Client(
+        http_client=httpx.Client(transport=httpx.MockTransport(recorder)),
+        async_http_client=httpx.AsyncClient(transport=_AsyncHandler(recorder)),
+        **options,
+    )

@@ -6,8 +6,10 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +64,9 @@ def transcript_response(name: str) -> httpx.Response:
     data = transcript(name)
     resp = data["response"]
     headers = {
-        k: v for k, v in resp["headers"].items() if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+        k: v
+        for k, v in resp["headers"].items()
+        if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
     }
     return httpx.Response(resp["status"], headers=headers, content=resp["body"])
 
@@ -87,9 +91,10 @@ class Recorder:
             answer = httpx.Response(200, json={})
         if isinstance(answer, Exception):
             raise answer
-        if callable(answer) and not isinstance(answer, httpx.Response):
-            return answer(request)
-        return answer
+        if isinstance(answer, httpx.Response):
+            # A fresh copy each time: the same template can answer several attempts and tests.
+            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.read())
+        return answer(request)
 
     async def handle_async(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -127,3 +132,51 @@ def make_client(recorder: Recorder, **options: Any) -> Client:
         async_http_client=httpx.AsyncClient(transport=_AsyncHandler(recorder)),
         **options,
     )
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: LoopbackServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def _any(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.seen.append((self.command, self.path, body))
+        status, headers, content = self.server.respond(self.command, self.path, body)
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("content-length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _any
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A real HTTP/1.1 keep-alive server on 127.0.0.1 (random port) answering with ``respond``; use as a context
+    manager; it stops itself on exit."""
+
+    daemon_threads = True
+
+    def __init__(self, respond: Callable[[str, str, bytes], tuple[int, dict[str, str], bytes]]) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.respond = respond
+        self.seen: list[tuple[str, str, bytes]] = []
+        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+    def __enter__(self) -> LoopbackServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+        self._thread.join(timeout=5)

@@ -13,7 +13,12 @@ def test_blocking_chat_replay(recorder: Recorder) -> None:
     req = ChatMessageRequest.builder().query("Hello").inputs({"name": "Ada"}).user("sdk-fixture-user").build()
     answer = client.chat.v1.message.create(req)
     assert answer.answer == "Echo: Hello (name=Ada)"
-    assert recorder.json() == {"query": "Hello", "inputs": {"name": "Ada"}, "user": "sdk-fixture-user", "response_mode": "blocking"}
+    assert recorder.json() == {
+        "query": "Hello",
+        "inputs": {"name": "Ada"},
+        "user": "sdk-fixture-user",
+        "response_mode": "blocking",
+    }
     assert recorder.last.headers["authorization"] == f"Bearer {APP_KEY}"
 
 

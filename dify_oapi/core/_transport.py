@@ -203,15 +203,22 @@ class Transport:
 
     # ---- outcomes -----------------------------------------------------------------------------------------------
 
-    def _scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
+    def scrub(self, text: str, request: httpx.Request | None = None) -> str:
+        """``text`` with every key this Client knows, and the key ``request`` carried, replaced by ``***``."""
+        secrets = list(self._secrets)
+        if request is not None:
+            auth = request.headers.get("authorization", "")
+            if auth.lower().startswith("bearer ") and len(auth) > 7:
+                secrets.append(auth[7:].strip())
+        for secret in secrets:
+            if secret:
+                text = text.replace(secret, "***")
         return text
 
     def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
         return status_error_from_body(
             response.status_code,
-            self._scrub(text),
+            self.scrub(text, response.request),
             headers=response.headers,
             request=response.request,
             retry_after=parse_retry_after(response.headers),
@@ -223,11 +230,13 @@ class Transport:
             return "connect", APITimeoutError(f"{name}: the connection could not be made in time", request=request)
         if isinstance(exc, httpx.ConnectError):
             return "connect", APIConnectionError(
-                f"{name}: {self._scrub(str(exc)) or 'connection failed'}", request=request
+                f"{name}: {self.scrub(str(exc), request) or 'connection failed'}", request=request
             )
         if isinstance(exc, httpx.TimeoutException):
             return "timeout", APITimeoutError(f"{name}: no answer in time", request=request)
-        return "read", APIConnectionError(f"{name}: {self._scrub(str(exc)) or 'connection broken'}", request=request)
+        return "read", APIConnectionError(
+            f"{name}: {self.scrub(str(exc), request) or 'connection broken'}", request=request
+        )
 
     def _error_of(self, response: httpx.Response, text: str | httpx.TransportError) -> tuple[Failure, APIError_]:
         """The error for an error status, from its body text (or the error that broke reading it)."""
@@ -269,7 +278,7 @@ class Transport:
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{endpoint.method} {endpoint.path}: unexpected answer: {validation_message(exc)}",
-                body=self._scrub(content[:MAX_ERROR_BODY].decode("utf-8", "replace")),
+                body=self.scrub(content[:MAX_ERROR_BODY].decode("utf-8", "replace"), response.request),
                 status_code=response.status_code,
                 request=response.request,
             ) from None
@@ -293,7 +302,7 @@ class Transport:
                 except httpx.TransportError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
-                    if response.status_code < 400:
+                    if response.status_code < 300:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         return response
                     text = _read_error_text(response)
@@ -316,7 +325,7 @@ class Transport:
                 except httpx.TransportError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
-                    if response.status_code < 400:
+                    if response.status_code < 300:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         return response
                     text = await _aread_error_text(response)

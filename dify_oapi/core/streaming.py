@@ -80,7 +80,7 @@ class _StreamBase(Generic[EvT]):
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{self._endpoint.path}: unexpected event: {validation_message(exc)}",
-                body=self._transport._scrub(frame.data[:4096]), status_code=self.status_code,
+                body=self._transport.scrub(frame.data[:4096], self.response.request), status_code=self.status_code,
                 request=self.response.request,
             ) from None  # fmt: skip
         name = getattr(event, "event", "")
@@ -96,7 +96,7 @@ class _StreamBase(Generic[EvT]):
         status = event.status or 500
         cls = error_class_for_code(event.code, status)
         return cls(
-            self._transport._scrub(event.message or "error event in stream"),
+            self._transport.scrub(event.message or "error event in stream", self.response.request),
             status_code=status,
             code=event.code,
             body=event.model_dump(),

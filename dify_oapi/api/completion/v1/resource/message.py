@@ -1,9 +1,68 @@
-"""``client.completion.v1.message``."""
+"""``client.completion.v1.message``: completions of a text generator app (blocking, streaming, or streamed and
+collected) and stopping a streaming answer."""
 
 from __future__ import annotations
 
-from .....core.resource import Resource
+from typing import Any
+
+from .....core.builder import Builder
+from .....core.endpoint import Endpoint
+from .....core.events import StreamEvent
+from .....core.model import SimpleResult
+from .....core.option import RequestOption
+from .....core.resource import Resource, acall, acall_stream, call, call_stream
+from ..model.completion_message import (
+    AnswerCollector,
+    CompletionEvent,
+    CompletionMessageRequest,
+    CompletionMessageResponse,
+    StopMessageRequest,
+)
+
+__all__ = ["CREATE", "STOP", "STREAM", "Message"]
+
+CREATE = Endpoint(
+    "POST", "/completion-messages", CompletionMessageRequest, CompletionMessageResponse,
+    fixed={"response_mode": "blocking"}, summary="Ask for a completion and wait for the whole text.",
+)  # fmt: skip
+STREAM = Endpoint(
+    "POST", "/completion-messages", CompletionMessageRequest, StreamEvent, kind="stream", parse_as=CompletionEvent,
+    fixed={"response_mode": "streaming"}, terminal=frozenset({"message_end"}),
+    summary="Ask for a completion and stream it as typed events.",
+)  # fmt: skip
+STOP = Endpoint(
+    "POST", "/completion-messages/{task_id}/stop", StopMessageRequest, SimpleResult, retry_safe=True,
+    summary="Stop a streaming completion.",
+)  # fmt: skip
 
 
 class Message(Resource):
-    pass
+    """Completion messages of a text generator app."""
+
+    create = call(CREATE)
+    acreate = acall(CREATE)
+    stream = call_stream(STREAM)
+    astream = acall_stream(STREAM)
+    stop = call(STOP)
+    astop = acall(STOP)
+
+    def create_via_stream(
+        self, request: CompletionMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
+    ) -> CompletionMessageResponse:
+        """Ask in streaming mode and return the same ``CompletionMessageResponse`` as :meth:`create` (see
+        :class:`~dify_oapi.api.chat.v1.model.chat_message.AnswerCollector`)."""
+        collector = AnswerCollector(CompletionMessageResponse, mode="completion")
+        with self.stream(request, option) as events:
+            for event in events:
+                collector.add(event)
+        return collector.result()
+
+    async def acreate_via_stream(
+        self, request: CompletionMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
+    ) -> CompletionMessageResponse:
+        """Async twin of :meth:`create_via_stream`."""
+        collector = AnswerCollector(CompletionMessageResponse, mode="completion")
+        async with self.astream(request, option) as events:
+            async for event in events:
+                collector.add(event)
+        return collector.result()

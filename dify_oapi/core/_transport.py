@@ -182,12 +182,15 @@ class Transport:
             params.extend((k, str(v)) for k, v in option.extra_query.items())
         stack = ExitStack()
         kwargs: dict[str, Any] = {"params": params, "headers": headers, "timeout": self._timeout(endpoint, option)}
-        if encoded.files:
+        if encoded.multipart:
             form = dict(encoded.form)
             if option is not None and option.extra_body:
                 form.update({k: str(v) for k, v in option.extra_body.items()})
-            kwargs["files"] = [(name, open_file(value, stack).as_httpx()) for name, value in encoded.files]
-            kwargs["data"] = form
+            # Plain fields as file-less parts (first, as httpx orders them): the body stays multipart even when no
+            # file is sent.
+            parts: list[tuple[str, Any]] = [(name, (None, value)) for name, value in form.items()]
+            parts += [(name, open_file(value, stack).as_httpx()) for name, value in encoded.files]
+            kwargs["files"] = parts
         elif encoded.body is not None:
             body = encoded.body
             if option is not None and option.extra_body:

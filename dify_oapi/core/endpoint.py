@@ -19,7 +19,7 @@ from .model import Body, File, Form, FormJson, Path, Query, Request, User
 __all__ = ["Encoded", "Endpoint", "HttpMethod", "Kind"]
 
 ReqT = TypeVar("ReqT", bound=Request)
-RespT = TypeVar("RespT")
+RespT = TypeVar("RespT", covariant=True)
 HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 Kind = Literal["json", "stream", "binary"]
 Where = Literal["path", "query", "body", "file", "form", "form_json"]
@@ -61,13 +61,14 @@ class Endpoint(Generic[ReqT, RespT]):
             return self.auth
         return "dataset" if self.path.startswith(_DATASET_PREFIXES) else "app"
 
-    def adapter(self) -> TypeAdapter[RespT]:
+    def adapter(self) -> TypeAdapter[Any]:
         target: Any = self.parse_as if self.parse_as is not None else self.response
         return _adapter(target)
 
     def parse(self, content: bytes) -> RespT:
         """Parse a JSON answer (an empty 204 body counts as ``{}``) into ``response``; raises ``ValidationError``."""
-        return self.adapter().validate_json(content if content.strip() else b"{}")
+        parsed: RespT = self.adapter().validate_json(content if content.strip() else b"{}")
+        return parsed
 
     def encode(self, request: ReqT, default_user: str | None = None) -> Encoded:
         """Split a request into path, query, JSON body and multipart parts. Raises ``InvalidRequestError``."""
@@ -122,16 +123,17 @@ class Endpoint(Generic[ReqT, RespT]):
         except KeyError as exc:
             raise InvalidRequestError(f"{cls.__name__} has no path field {exc}") from None
         body: dict[str, Any] | None = None
-        if not files and (body_names or extra_body or self.fixed or self.method in ("POST", "PUT", "PATCH")):
+        multipart = _is_multipart(cls)
+        if not multipart and (body_names or extra_body or self.fixed or self.method in ("POST", "PUT", "PATCH")):
             body = request.model_dump(mode="json", include=body_names, by_alias=True, exclude_unset=True)
             body.update(extra_body)
             body.update(self.fixed)
-        elif files:
+        elif multipart:
             for key, val in request.model_dump(mode="json", include=body_names, by_alias=True).items():
                 form[key] = val if isinstance(val, str) else json.dumps(val)
             for key, val in {**extra_body, **self.fixed}.items():
                 form[key] = val if isinstance(val, str) else json.dumps(val)
-        return Encoded(path=path, query=query, body=body, files=files, form=form)
+        return Encoded(path=path, query=query, body=body, files=files, form=form, multipart=multipart)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +145,7 @@ class Encoded:
     body: dict[str, Any] | None
     files: list[tuple[str, FileInput]]
     form: dict[str, str]
-
-    @property
-    def multipart(self) -> bool:
-        return bool(self.files)
+    multipart: bool = False
 
 
 @cache
@@ -174,6 +173,12 @@ def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Where], ...]:
                 pass
         out.append((name, info.alias or name, where))
     return tuple(out)
+
+
+@cache
+def _is_multipart(cls: type[BaseModel]) -> bool:
+    """A request with any File, Form or FormJson field is sent as multipart, even when no file is given."""
+    return any(where in ("file", "form", "form_json") for _, _, where in _plan(cls))
 
 
 @cache

@@ -53,7 +53,7 @@ def test_builder_matches_its_model(builder: type[Builder[Any]]) -> None:
     model: type[BaseModel] = builder._model
     assert set(builder._setters) == set(model.model_fields), f"{builder.__name__} vs {model.__name__}"
     module = importlib.import_module(builder.__module__)
-    hints = typing.get_type_hints(builder, vars(module))
+    hints = typing.get_type_hints(builder, localns=vars(module))
     for name, field in model.model_fields.items():
         setter_type = typing.get_args(hints[name])[1]
         assert setter_type == field.annotation, f"{builder.__name__}.{name}: {setter_type} != {field.annotation}"

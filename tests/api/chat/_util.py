@@ -55,3 +55,13 @@ def check_sent(
     assert sent.headers["authorization"] == f"Bearer {APP_KEY}"
     if body is not None:
         assert json.loads(rec.bodies[index]) == body
+
+
+async def drain(mode: str, resource: Any, request: Any, into: list[Any]) -> None:
+    """Append each event of the stream to ``into`` as it arrives (so that what came before an error is kept)."""
+    if mode == "sync":
+        for event in resource.stream(request):
+            into.append(event)
+    else:
+        async for event in resource.astream(request):
+            into.append(event)

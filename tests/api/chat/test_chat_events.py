@@ -23,7 +23,7 @@ from dify_oapi.api.chat.v1.model.event import (
 from dify_oapi.api.completion.v1.model.completion_message import CompletionMessageRequest
 from dify_oapi.core.errors import InternalServerError, InvalidParamError, StreamIncompleteError
 from dify_oapi.core.events import ErrorEvent, StreamEvent
-from tests.api.chat._util import MODES, events, sse_response
+from tests.api.chat._util import MODES, drain, events, sse_response
 from tests.support import Recorder, make_client, spec
 
 BASE = {"task_id": "t1", "message_id": "m1", "conversation_id": "c1", "created_at": 1705407629}
@@ -147,19 +147,14 @@ async def test_in_band_error_raises_its_typed_error(mode: str, recorder: Recorde
     )
     client = make_client(recorder)
     seen: list[Any] = []
+    if service == "chat":
+        req: Any = ChatMessageRequest.builder().query("q").user("u").build()
+        resource: Any = client.chat.v1.message
+    else:
+        req = CompletionMessageRequest.builder().user("u").build()
+        resource = client.completion.v1.message
     with pytest.raises(InvalidParamError, match="bad input") as info:
-        if service == "chat":
-            req: Any = ChatMessageRequest.builder().query("q").user("u").build()
-            resource: Any = client.chat.v1.message
-        else:
-            req = CompletionMessageRequest.builder().user("u").build()
-            resource = client.completion.v1.message
-        if mode == "sync":
-            for event in resource.stream(req):
-                seen.append(event)
-        else:
-            async for event in resource.astream(req):
-                seen.append(event)
+        await drain(mode, resource, req, seen)
     assert info.value.status_code == 400 and info.value.code == "invalid_param"
     assert [e.event for e in seen] == ["message"]  # the chunk before the error was delivered
 
@@ -176,12 +171,7 @@ async def test_chatflow_failure_raises_after_workflow_finished(mode: str, record
     message = make_client(recorder).chat.v1.message
     req = ChatMessageRequest.builder().query("q").user("u").build()
     with pytest.raises(InternalServerError, match="boom"):
-        if mode == "sync":
-            for event in message.stream(req):
-                got.append(event)
-        else:
-            async for event in message.astream(req):
-                got.append(event)
+        await drain(mode, message, req, got)
     assert [e.event for e in got] == ["workflow_started", "workflow_finished"]
 
 

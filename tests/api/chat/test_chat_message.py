@@ -25,6 +25,7 @@ from dify_oapi.core.errors import (
     InvalidRequestError,
     NotChatAppError,
     NotFoundError,
+    StreamIncompleteError,
 )
 from dify_oapi.core.events import StreamEvent
 from dify_oapi.core.model import SimpleResult
@@ -199,6 +200,17 @@ async def test_stream_without_user_answered_400_json(mode: str, recorder: Record
         await events(mode, _client(recorder).chat.v1.message, req)
 
 
+async def test_stream_on_unknown_conversation_is_incomplete(mode: str, recorder: Recorder) -> None:
+    # The real server answers 200 + one ping and then stays silent (the recording ends at the client's read
+    # timeout); replayed, the stream closes without its final event, which must not pass for an empty answer.
+    recorder.answers.append(transcript_response("cf_chat_streaming_unknown_conversation"))
+    sent = transcript("cf_chat_streaming_unknown_conversation")["request"]["body"]
+    req = ChatMessageRequest.builder().query("hi").user(USER).conversation_id(sent["conversation_id"]).build()
+    with pytest.raises(StreamIncompleteError):
+        await events(mode, _client(recorder).chat.v1.message, req)
+    check_sent(recorder, "POST", "/chat-messages", body=sent)
+
+
 # ---- blocking over a stream -------------------------------------------------------------------------------------
 
 
@@ -251,7 +263,7 @@ def _agent_frames(*, closing_message: bool) -> list[dict[str, object]]:
             "tool_input": '{"calc": {"x": 1}}',
             "observation": "",
             "message_files": [],
-        },  # fmt: skip
+        },
         {"event": "agent_message", **base, "id": "m1", "answer": "Hel"},
         {"event": "agent_message", **base, "id": "m1", "answer": "lo"},
         {"event": "message_file", **base, "id": "f1", "type": "image", "belongs_to": "assistant", "url": "/f"},
@@ -264,9 +276,7 @@ def _agent_frames(*, closing_message: bool) -> list[dict[str, object]]:
 
 @pytest.mark.parametrize(("closing", "expected"), [(False, "Hello"), (True, "Hello!")])
 async def test_create_via_stream_for_agent_apps(mode: str, recorder: Recorder, closing: bool, expected: str) -> None:
-    from tests.api.chat._util import sse_response as resp
-
-    recorder.answers.append(resp(*_agent_frames(closing_message=closing)))
+    recorder.answers.append(sse_response(*_agent_frames(closing_message=closing)))
     message = _client(recorder).chat.v1.message
     req = ChatMessageRequest.builder().query("hi").user("u").build()
     answer = message.create_via_stream(req) if mode == "sync" else await message.acreate_via_stream(req)

@@ -1,9 +1,62 @@
-"""``client.knowledge_base.v1.dataset``."""
+"""``client.knowledge_base.v1.dataset``: create, list, read, update and delete datasets; retrieve chunks."""
 
 from __future__ import annotations
 
-from .....core.resource import Resource
+from typing import Any
+
+from .....core.endpoint import Endpoint
+from .....core.model import SimpleResult
+from .....core.pagination import Page
+from .....core.resource import Resource, acall, apaginate, call, paginate
+from ..model.dataset import (
+    CreateDatasetRequest,
+    DatasetList,
+    DeleteDatasetRequest,
+    GetDatasetRequest,
+    ListDatasetsRequest,
+    RetrieveRequest,
+    RetrieveResult,
+    UpdateDatasetRequest,
+)
+from ..model.dataset import Dataset as DatasetInfo
+
+__all__ = ["CREATE", "DELETE", "GET", "LIST", "RETRIEVE", "UPDATE", "Dataset"]
+
+CREATE = Endpoint("POST", "/datasets", CreateDatasetRequest, DatasetInfo, summary="Create an empty dataset.")
+LIST = Endpoint("GET", "/datasets", ListDatasetsRequest, DatasetList, summary="One page of datasets.")
+GET = Endpoint("GET", "/datasets/{dataset_id}", GetDatasetRequest, DatasetInfo, summary="Dataset detail.")
+UPDATE = Endpoint(
+    "PATCH", "/datasets/{dataset_id}", UpdateDatasetRequest, DatasetInfo, summary="Change the fields set.",
+)  # fmt: skip
+DELETE = Endpoint(
+    "DELETE", "/datasets/{dataset_id}", DeleteDatasetRequest, SimpleResult,
+    summary="Delete a dataset and its documents (204).",
+)  # fmt: skip
+RETRIEVE = Endpoint(
+    "POST", "/datasets/{dataset_id}/retrieve", RetrieveRequest, RetrieveResult, retry_safe=True,
+    summary="The chunks most relevant to a query (a read: retried like a GET).",
+)  # fmt: skip
+
+
+def _pages(endpoint: Endpoint[ListDatasetsRequest, Any]) -> Endpoint[ListDatasetsRequest, Page[DatasetInfo]]:
+    """``LIST`` typed as answering pages of items (``Endpoint`` is invariant in its answer type)."""
+    return endpoint
 
 
 class Dataset(Resource):
-    pass
+    """Datasets (knowledge bases). ``iter`` walks every dataset over every page."""
+
+    create = call(CREATE)
+    acreate = acall(CREATE)
+    list = call(LIST)
+    alist = acall(LIST)
+    iter = paginate(_pages(LIST))
+    aiter = apaginate(_pages(LIST))
+    get = call(GET)
+    aget = acall(GET)
+    update = call(UPDATE)
+    aupdate = acall(UPDATE)
+    delete = call(DELETE)
+    adelete = acall(DELETE)
+    retrieve = call(RETRIEVE)
+    aretrieve = acall(RETRIEVE)

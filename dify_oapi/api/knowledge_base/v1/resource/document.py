@@ -1,9 +1,188 @@
-"""``client.knowledge_base.v1.document``."""
+"""``client.knowledge_base.v1.document``: documents of a dataset, their indexing, their source files."""
 
 from __future__ import annotations
 
-from .....core.resource import Resource
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from .....core.endpoint import Endpoint
+from .....core.model import SimpleResult
+from .....core.option import RequestOption
+from .....core.pagination import Page
+from .....core.resource import Resource, acall, acall_binary, apaginate, call, call_binary, paginate
+from ..indexing import IndexingPoll, ProgressCallback
+from ..model.document import (
+    CreateDocumentByFileRequest,
+    CreateDocumentByTextRequest,
+    DeleteDocumentRequest,
+    DocumentDownload,
+    DocumentList,
+    DocumentResult,
+    DownloadDocumentRequest,
+    DownloadDocumentsZipRequest,
+    GetDocumentRequest,
+    GetIndexingStatusRequest,
+    IndexingStatusList,
+    ListDocumentsRequest,
+    UpdateDocumentByFileRequest,
+    UpdateDocumentByTextRequest,
+    UpdateDocumentStatusRequest,
+)
+from ..model.document import Document as DocumentInfo
+
+__all__ = [
+    "CREATE_BY_FILE",
+    "CREATE_BY_TEXT",
+    "DELETE",
+    "DOWNLOAD",
+    "DOWNLOAD_ZIP",
+    "GET",
+    "INDEXING_STATUS",
+    "LIST",
+    "UPDATE",
+    "UPDATE_BY_FILE",
+    "UPDATE_BY_TEXT",
+    "UPDATE_STATUS",
+    "Document",
+]
+
+_DOC = "/datasets/{dataset_id}/documents/{document_id}"
+
+CREATE_BY_TEXT = Endpoint(
+    "POST", "/datasets/{dataset_id}/document/create-by-text", CreateDocumentByTextRequest, DocumentResult,
+    summary="Create a document from text; indexing runs in the background.",
+)  # fmt: skip
+CREATE_BY_FILE = Endpoint(
+    "POST", "/datasets/{dataset_id}/document/create-by-file", CreateDocumentByFileRequest, DocumentResult,
+    summary="Create a document from a file (multipart: file + data JSON).",
+)  # fmt: skip
+UPDATE_BY_TEXT = Endpoint(
+    "POST", _DOC + "/update-by-text", UpdateDocumentByTextRequest, DocumentResult,
+    summary="Replace a document's text and/or settings; it is re-indexed.",
+)  # fmt: skip
+UPDATE = Endpoint(
+    "PATCH", _DOC, UpdateDocumentByFileRequest, DocumentResult,
+    summary="Replace a document's file (multipart); it is re-indexed.",
+)  # fmt: skip
+UPDATE_BY_FILE = Endpoint(
+    "POST", _DOC + "/update-by-file", UpdateDocumentByFileRequest, DocumentResult,
+    summary="Deprecated twin of update (PATCH).",
+)  # fmt: skip
+LIST = Endpoint(
+    "GET", "/datasets/{dataset_id}/documents", ListDocumentsRequest, DocumentList, summary="One page of documents.",
+)  # fmt: skip
+GET = Endpoint("GET", _DOC, GetDocumentRequest, DocumentInfo, summary="Document detail.")
+DELETE = Endpoint("DELETE", _DOC, DeleteDocumentRequest, SimpleResult, summary="Delete a document (204).")
+INDEXING_STATUS = Endpoint(
+    "GET", "/datasets/{dataset_id}/documents/{batch}/indexing-status", GetIndexingStatusRequest, IndexingStatusList,
+    summary="Indexing progress of every document of a batch.",
+)  # fmt: skip
+DOWNLOAD = Endpoint(
+    "GET", _DOC + "/download", DownloadDocumentRequest, DocumentDownload,
+    summary="A signed link to the document's source file.",
+)  # fmt: skip
+DOWNLOAD_ZIP = Endpoint(
+    "POST", "/datasets/{dataset_id}/documents/download-zip", DownloadDocumentsZipRequest, bytes, kind="binary",
+    retry_safe=True, summary="A zip of the source files of several documents (binary).",
+)  # fmt: skip
+UPDATE_STATUS = Endpoint(
+    "PATCH", "/datasets/{dataset_id}/documents/status/{action}", UpdateDocumentStatusRequest, SimpleResult,
+    summary="Enable, disable, archive or un-archive documents.",
+)  # fmt: skip
+
+
+def _pages(endpoint: Endpoint[ListDocumentsRequest, Any]) -> Endpoint[ListDocumentsRequest, Page[DocumentInfo]]:
+    """``LIST`` typed as answering pages of items (``Endpoint`` is invariant in its answer type)."""
+    return endpoint
 
 
 class Document(Resource):
-    pass
+    """Documents of a dataset. ``iter`` walks every document over every page; ``wait_for_indexing`` /
+    ``await_for_indexing`` poll a batch until it is indexed."""
+
+    create_by_text = call(CREATE_BY_TEXT)
+    acreate_by_text = acall(CREATE_BY_TEXT)
+    create_by_file = call(CREATE_BY_FILE)
+    acreate_by_file = acall(CREATE_BY_FILE)
+    update_by_text = call(UPDATE_BY_TEXT)
+    aupdate_by_text = acall(UPDATE_BY_TEXT)
+    update = call(UPDATE)
+    aupdate = acall(UPDATE)
+    update_by_file = call(UPDATE_BY_FILE)
+    aupdate_by_file = acall(UPDATE_BY_FILE)
+    list = call(LIST)
+    alist = acall(LIST)
+    iter = paginate(_pages(LIST))
+    aiter = apaginate(_pages(LIST))
+    get = call(GET)
+    aget = acall(GET)
+    delete = call(DELETE)
+    adelete = acall(DELETE)
+    get_indexing_status = call(INDEXING_STATUS)
+    aget_indexing_status = acall(INDEXING_STATUS)
+    download = call(DOWNLOAD)
+    adownload = acall(DOWNLOAD)
+    download_zip = call_binary(DOWNLOAD_ZIP)
+    adownload_zip = acall_binary(DOWNLOAD_ZIP)
+    update_status = call(UPDATE_STATUS)
+    aupdate_status = acall(UPDATE_STATUS)
+
+    def wait_for_indexing(
+        self,
+        dataset_id: str,
+        batch: str,
+        *,
+        timeout: float = 600.0,
+        interval: float = 1.0,
+        factor: float = 1.5,
+        max_interval: float = 10.0,
+        on_progress: ProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        option: RequestOption | None = None,
+    ) -> IndexingStatusList:
+        """Poll the batch's indexing status until every document is ``completed``; return the last status.
+
+        Waits ``interval`` seconds, then ``factor`` times longer each time, at most ``max_interval``. Calls
+        ``on_progress(status)`` after each poll. Raises ``IndexingError`` when a document ends in ``error`` or
+        ``paused``, ``IndexingTimeoutError`` after ``timeout`` seconds (indexing goes on server-side).
+        """
+        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
+        poll = IndexingPoll(
+            dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
+            on_progress=on_progress,
+        )  # fmt: skip
+        while True:
+            status = self.get_indexing_status(request, option)
+            delay = poll.step(status)
+            if delay is None:
+                return status
+            sleep(delay)
+
+    async def await_for_indexing(
+        self,
+        dataset_id: str,
+        batch: str,
+        *,
+        timeout: float = 600.0,  # noqa: ASYNC109 - the overall wait, not one request's; asyncio.timeout would cut a request mid-way
+        interval: float = 1.0,
+        factor: float = 1.5,
+        max_interval: float = 10.0,
+        on_progress: ProgressCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        option: RequestOption | None = None,
+    ) -> IndexingStatusList:
+        """Async twin of :meth:`wait_for_indexing` (``sleep`` defaults to ``asyncio.sleep``)."""
+        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
+        poll = IndexingPoll(
+            dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
+            on_progress=on_progress,
+        )  # fmt: skip
+        pause = sleep if sleep is not None else asyncio.sleep
+        while True:
+            status = await self.aget_indexing_status(request, option)
+            delay = poll.step(status)
+            if delay is None:
+                return status
+            await pause(delay)

@@ -257,10 +257,10 @@ class Transport:
             safe=state.endpoint.is_retry_safe,
             rewindable=rewindable(state.encoded.files),
         ):
-            raise err
+            raise err from None  # the httpx error may quote what was sent: never chain it
         delay = self.config.retry.delay(state.attempt, err.retry_after if isinstance(err, APIStatusError) else None)
         if delay is None:
-            raise err
+            raise err from None  # the httpx error may quote what was sent: never chain it
         return delay
 
     def _max_retries(self, option: RequestOption | None) -> int:

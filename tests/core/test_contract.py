@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 import dify_oapi
 from dify_oapi.core.builder import Builder
@@ -69,7 +69,7 @@ def test_build_fails_before_io_with_a_clear_message() -> None:
     with pytest.raises(dify_oapi.InvalidRequestError) as info:
         ChatMessageRequest.builder().inputs({"a": 1}).build()
     assert "query is required" in str(info.value) and "user is required" in str(info.value)
-    with pytest.raises(dify_oapi.InvalidRequestError, match="not a field"):
+    with pytest.raises(ValidationError, match="quuery"):
         ChatMessageRequest.model_validate({"query": "q", "user": "u", "quuery": 1})
 
 
@@ -181,6 +181,7 @@ async def _aconsume(out: Any) -> None:
             break
 
 
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings:UserWarning")
 @pytest.mark.parametrize(("name", "method"), METHODS, ids=[n for n, _ in METHODS])
 async def test_every_endpoint_sends_what_it_declares(name: str, method: Method[Any, Any]) -> None:
     ep = method.endpoint

@@ -7,13 +7,12 @@ chat union includes them. A completion app sends a subset. Unknown events arrive
 
 from __future__ import annotations
 
-import typing
 from typing import Any, Literal
 
 from .....core.events import StreamEvent, event_union
 from .....core.model import Timestamp
 from ....dify.v1.model.shared import MessageMetadata
-from ....workflow.v1.model.event import WORKFLOW_EVENT_MODELS
+from ....workflow.v1.model.event import WORKFLOW_EVENT_MODELS, TtsMessageEndEvent, TtsMessageEvent
 
 __all__ = [
     "CHAT_EVENT_MODELS",
@@ -113,18 +112,13 @@ CHAT_EVENT_MODELS: tuple[type[StreamEvent], ...] = (*MESSAGE_EVENT_MODELS, *WORK
 """Every event model of a chat stream: message events, then the workflow-side events of chatflow apps."""
 
 
-def _event_names(model: type[StreamEvent]) -> tuple[str, ...]:
-    return typing.get_args(model.model_fields["event"].annotation)
-
-
-_TTS = frozenset({"tts_message", "tts_message_end"})
-
 COMPLETION_EVENT_MODELS: tuple[type[StreamEvent], ...] = (
     MessageEvent,
     MessageFileEvent,
     MessageEndEvent,
     MessageReplaceEvent,
-    *(model for model in WORKFLOW_EVENT_MODELS if _TTS.intersection(_event_names(model))),
+    TtsMessageEvent,
+    TtsMessageEndEvent,
 )
 """The event models of a completion stream: message chunks, files, replace, end, and TTS audio."""
 

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
-
 from .....core.endpoint import Endpoint
-from .....core.model import Request, SimpleResult
-from .....core.pagination import Page
+from .....core.model import SimpleResult
 from .....core.resource import Resource, acall, apaginate, call, paginate
 from ..model.conversation import (
     Conversation as ConversationItem,
 )
 from ..model.conversation import (
     ConversationList,
-    ConversationMessage,
     ConversationVariable,
     ConversationVariableList,
     DeleteConversationRequest,
@@ -51,15 +47,6 @@ DELETE = Endpoint(
     summary="Delete a conversation.",
 )  # fmt: skip
 
-ReqT = TypeVar("ReqT", bound=Request)
-ItemT = TypeVar("ItemT")
-
-
-def _pages(endpoint: Endpoint[ReqT, Any], item: type[ItemT]) -> Endpoint[ReqT, Page[ItemT]]:
-    """``endpoint`` typed as answering pages of ``item``: ``Endpoint`` is invariant in its answer type, so a
-    ``ConversationList`` endpoint is not an ``Endpoint[..., Page[Conversation]]`` to the type checkers."""
-    return endpoint
-
 
 class Conversation(Resource):
     """Conversations of a chat, agent or chatflow app.
@@ -70,16 +57,16 @@ class Conversation(Resource):
 
     list = call(LIST)
     alist = acall(LIST)
-    iter = paginate(_pages(LIST, ConversationItem), cursor="last_id")
-    aiter = apaginate(_pages(LIST, ConversationItem), cursor="last_id")
+    iter = paginate(LIST, cursor="last_id")
+    aiter = apaginate(LIST, cursor="last_id")
     messages = call(MESSAGES)
     amessages = acall(MESSAGES)
-    iter_messages = paginate(_pages(MESSAGES, ConversationMessage), cursor="first_id")
-    aiter_messages = apaginate(_pages(MESSAGES, ConversationMessage), cursor="first_id")
+    iter_messages = paginate(MESSAGES, cursor="first_id")
+    aiter_messages = apaginate(MESSAGES, cursor="first_id")
     variables = call(VARIABLES)
     avariables = acall(VARIABLES)
-    iter_variables = paginate(_pages(VARIABLES, ConversationVariable), cursor="last_id")
-    aiter_variables = apaginate(_pages(VARIABLES, ConversationVariable), cursor="last_id")
+    iter_variables = paginate(VARIABLES, cursor="last_id")
+    aiter_variables = apaginate(VARIABLES, cursor="last_id")
     rename = call(RENAME)
     arename = acall(RENAME)
     update_variable = call(UPDATE_VARIABLE)

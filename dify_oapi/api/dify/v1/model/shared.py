@@ -47,7 +47,7 @@ class InputFile(Request):
 
 class InputFileBuilder(Builder[InputFile]):
     type: Setter[Self, str]
-    transfer_method: Setter[Self, str]
+    transfer_method: Setter[Self, Literal["local_file", "remote_url"] | str]
     upload_file_id: Setter[Self, str | None]
     url: Setter[Self, str | None]
 

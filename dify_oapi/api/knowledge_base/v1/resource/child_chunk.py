@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.pagination import Page
 from .....core.resource import Resource, acall, apaginate, call, paginate
-from ..model.child_chunk import ChildChunk as ChildChunkItem
 from ..model.child_chunk import (
     ChildChunkDetail,
     ChildChunkList,
@@ -38,13 +34,6 @@ DELETE = Endpoint(
 )  # fmt: skip
 
 
-def _pages(
-    endpoint: Endpoint[ListChildChunksRequest, Any],
-) -> Endpoint[ListChildChunksRequest, Page[ChildChunkItem]]:
-    """``LIST`` typed as answering pages of child chunks (``Endpoint`` is invariant in its answer type)."""
-    return endpoint
-
-
 class ChildChunk(Resource):
     """Child chunks of a segment: ``create``, ``list`` a page or ``iter`` over all, ``update``, ``delete``."""
 
@@ -52,8 +41,8 @@ class ChildChunk(Resource):
     acreate = acall(CREATE)
     list = call(LIST)
     alist = acall(LIST)
-    iter = paginate(_pages(LIST))
-    aiter = apaginate(_pages(LIST))
+    iter = paginate(LIST)
+    aiter = apaginate(LIST)
     update = call(UPDATE)
     aupdate = acall(UPDATE)
     delete = call(DELETE)

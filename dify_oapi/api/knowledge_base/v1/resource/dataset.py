@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.pagination import Page
 from .....core.resource import Resource, acall, apaginate, call, paginate
 from ..model.dataset import (
     CreateDatasetRequest,
@@ -38,11 +35,6 @@ RETRIEVE = Endpoint(
 )  # fmt: skip
 
 
-def _pages(endpoint: Endpoint[ListDatasetsRequest, Any]) -> Endpoint[ListDatasetsRequest, Page[DatasetInfo]]:
-    """``LIST`` typed as answering pages of items (``Endpoint`` is invariant in its answer type)."""
-    return endpoint
-
-
 class Dataset(Resource):
     """Datasets (knowledge bases). ``iter`` walks every dataset over every page."""
 
@@ -50,8 +42,8 @@ class Dataset(Resource):
     acreate = acall(CREATE)
     list = call(LIST)
     alist = acall(LIST)
-    iter = paginate(_pages(LIST))
-    aiter = apaginate(_pages(LIST))
+    iter = paginate(LIST)
+    aiter = apaginate(LIST)
     get = call(GET)
     aget = acall(GET)
     update = call(UPDATE)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
-from .....core.pagination import Page
 from .....core.resource import Resource, acall, acall_binary, apaginate, call, call_binary, paginate
 from ..indexing import IndexingPoll, ProgressCallback
 from ..model.document import (
@@ -93,11 +91,6 @@ UPDATE_STATUS = Endpoint(
 )  # fmt: skip
 
 
-def _pages(endpoint: Endpoint[ListDocumentsRequest, Any]) -> Endpoint[ListDocumentsRequest, Page[DocumentInfo]]:
-    """``LIST`` typed as answering pages of items (``Endpoint`` is invariant in its answer type)."""
-    return endpoint
-
-
 class Document(Resource):
     """Documents of a dataset. ``iter`` walks every document over every page; ``wait_for_indexing`` /
     ``await_for_indexing`` poll a batch until it is indexed."""
@@ -114,8 +107,8 @@ class Document(Resource):
     aupdate_by_file = acall(UPDATE_BY_FILE)
     list = call(LIST)
     alist = acall(LIST)
-    iter = paginate(_pages(LIST))
-    aiter = apaginate(_pages(LIST))
+    iter = paginate(LIST)
+    aiter = apaginate(LIST)
     get = call(GET)
     aget = acall(GET)
     delete = call(DELETE)

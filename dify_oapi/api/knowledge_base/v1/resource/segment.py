@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.pagination import Page
 from .....core.resource import Resource, acall, apaginate, call, paginate
 from ..model.segment import (
     CreateSegmentsRequest,
@@ -18,7 +15,6 @@ from ..model.segment import (
     SegmentList,
     UpdateSegmentRequest,
 )
-from ..model.segment import Segment as SegmentItem
 
 __all__ = ["CREATE", "DELETE", "GET", "LIST", "UPDATE", "Segment"]
 
@@ -35,11 +31,6 @@ DELETE = Endpoint(
 )  # fmt: skip
 
 
-def _pages(endpoint: Endpoint[ListSegmentsRequest, Any]) -> Endpoint[ListSegmentsRequest, Page[SegmentItem]]:
-    """``LIST`` typed as answering pages of segments (``Endpoint`` is invariant in its answer type)."""
-    return endpoint
-
-
 class Segment(Resource):
     """Segments of a document: ``create`` several at once, ``list`` a page or ``iter`` over all of them, ``get``,
     ``update``, ``delete``."""
@@ -48,8 +39,8 @@ class Segment(Resource):
     acreate = acall(CREATE)
     list = call(LIST)
     alist = acall(LIST)
-    iter = paginate(_pages(LIST))
-    aiter = apaginate(_pages(LIST))
+    iter = paginate(LIST)
+    aiter = apaginate(LIST)
     get = call(GET)
     aget = acall(GET)
     update = call(UPDATE)

@@ -73,7 +73,9 @@ def bench_sse() -> dict[str, float]:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
 
-    client = Client(api_key="k", base_url="http://bench.test/v1", http_client=httpx.Client(transport=httpx.MockTransport(handler)))
+    client = Client(
+        api_key="k", base_url="http://bench.test/v1", http_client=httpx.Client(transport=httpx.MockTransport(handler))
+    )
     req = ChatMessageRequest.builder().query("q").user("u").build()
     elapsed = best_of(lambda: sum(1 for _ in client.chat.v1.message.stream(req)), 3)
     return {"SSE events parsed per second (typed)": n / elapsed, "SSE MB/s": len(body) / elapsed / 1e6}
@@ -91,6 +93,7 @@ def bench_json() -> dict[str, float]:
 
 class _Quick(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: Any) -> None:
         pass

@@ -136,6 +136,7 @@ def make_client(recorder: Recorder, **options: Any) -> Client:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     server: LoopbackServer
 
     def log_message(self, format: str, *args: Any) -> None:

@@ -75,7 +75,9 @@ class User:
 class Request(BaseModel):
     """Base of every request. Unknown fields are an error; assignment is validated; built with a builder."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, populate_by_name=True, frozen=False, defer_build=True
+    )
 
     def model_post_init(self, context: Any, /) -> None:
         always = _always_fields(type(self))
@@ -101,7 +103,7 @@ def _always_fields(cls: type[BaseModel]) -> tuple[str, ...]:
 class Response(BaseModel):
     """Base of every response and event: unknown fields are kept (``model_extra``), missing optional ones default."""
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=())
+    model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True)
 
 
 class SimpleResult(Response):

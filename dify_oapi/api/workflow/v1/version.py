@@ -6,6 +6,7 @@ from functools import cached_property
 
 from ....core.service import Version
 from .resource.human_input import HumanInput
+from .resource.log import Log
 from .resource.workflow import Workflow
 
 __all__ = ["V1"]
@@ -19,3 +20,7 @@ class V1(Version):
     @cached_property
     def human_input(self) -> HumanInput:
         return HumanInput(self._transport)
+
+    @cached_property
+    def log(self) -> Log:
+        return Log(self._transport)

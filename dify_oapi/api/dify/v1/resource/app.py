@@ -4,11 +4,33 @@ from __future__ import annotations
 
 from .....core.endpoint import Endpoint
 from .....core.resource import Resource, acall, call
-from ..model.app import AppInfo, GetAppInfoRequest
+from ..model.app import (
+    AppInfo,
+    AppMeta,
+    AppParameters,
+    AppSite,
+    GetAppInfoRequest,
+    GetAppMetaRequest,
+    GetAppParametersRequest,
+    GetAppSiteRequest,
+)
 
 INFO = Endpoint("GET", "/info", GetAppInfoRequest, AppInfo, summary="Basic information of the app.")
+PARAMETERS = Endpoint(
+    "GET", "/parameters", GetAppParametersRequest, AppParameters, summary="Features and input form of the app."
+)
+META = Endpoint("GET", "/meta", GetAppMetaRequest, AppMeta, summary="Tool icons of the app.")
+SITE = Endpoint("GET", "/site", GetAppSiteRequest, AppSite, summary="WebApp settings of the app.")
 
 
 class App(Resource):
+    """The app behind the API key. Every method takes no request: ``client.dify.v1.app.parameters()``."""
+
     info = call(INFO)
     ainfo = acall(INFO)
+    parameters = call(PARAMETERS)
+    aparameters = acall(PARAMETERS)
+    meta = call(META)
+    ameta = acall(META)
+    site = call(SITE)
+    asite = acall(SITE)

@@ -1,9 +1,24 @@
-"""``client.dify.v1.audio``."""
+"""``client.dify.v1.audio``: speech to text and text to speech."""
 
 from __future__ import annotations
 
-from .....core.resource import Resource
+from .....core.endpoint import Endpoint
+from .....core.resource import Resource, acall, acall_binary, call, call_binary
+from ..model.audio import AudioToTextRequest, TextToAudioRequest, Transcription
+
+TO_TEXT = Endpoint(
+    "POST", "/audio-to-text", AudioToTextRequest, Transcription, summary="Speech to text (multipart upload)."
+)
+TO_AUDIO = Endpoint(
+    "POST", "/text-to-audio", TextToAudioRequest, bytes, kind="binary", summary="Text to speech (audio bytes)."
+)
 
 
 class Audio(Resource):
-    pass
+    """``transcribe`` (speech to text) and ``synthesize`` (text to speech; returns a
+    :class:`~dify_oapi.core.streaming.BinaryResponse` to ``read()`` or ``write_to(path)``)."""
+
+    transcribe = call(TO_TEXT)
+    atranscribe = acall(TO_TEXT)
+    synthesize = call_binary(TO_AUDIO)
+    asynthesize = acall_binary(TO_AUDIO)

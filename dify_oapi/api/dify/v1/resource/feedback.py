@@ -1,9 +1,23 @@
-"""``client.dify.v1.feedback``."""
+"""``client.dify.v1.feedback``: rate answers; list the feedback the app received."""
 
 from __future__ import annotations
 
-from .....core.resource import Resource
+from .....core.endpoint import Endpoint
+from .....core.model import SimpleResult
+from .....core.resource import Resource, acall, call
+from ..model.feedback import AppFeedbackList, CreateFeedbackRequest, ListFeedbacksRequest
+
+CREATE = Endpoint(
+    "POST", "/messages/{message_id}/feedbacks", CreateFeedbackRequest, SimpleResult,
+    summary="Like, dislike or revoke the rating of an answer.",
+)  # fmt: skip
+LIST = Endpoint("GET", "/app/feedbacks", ListFeedbacksRequest, AppFeedbackList, summary="Feedbacks of the app.")
 
 
 class Feedback(Resource):
-    pass
+    """Feedback on answers. ``list`` has no pager: Dify sends no ``has_more`` for it."""
+
+    create = call(CREATE)
+    acreate = acall(CREATE)
+    list = call(LIST)
+    alist = acall(LIST)

@@ -6,10 +6,13 @@ sends them as JSON strings."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import json
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator
 
 from .....core.events import StreamEvent, event_union
-from .....core.model import JsonObject, Response, Timestamp
+from .....core.model import Response, Timestamp
 
 __all__ = [
     "WORKFLOW_EVENT_MODELS",
@@ -26,6 +29,7 @@ __all__ = [
     "IterationCompletedEvent",
     "IterationNextEvent",
     "IterationStartedEvent",
+    "JsonDict",
     "LoopCompletedEvent",
     "LoopNextEvent",
     "LoopStartedEvent",
@@ -51,6 +55,23 @@ __all__ = [
 ]
 
 
+def _to_dict(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        text = value.decode() if isinstance(value, bytes) else value
+        if not text.strip():
+            return {}
+        try:
+            value = json.loads(text)
+        except ValueError:
+            return value
+    return {} if value is None else value
+
+
+JsonDict = Annotated[dict[str, Any], BeforeValidator(_to_dict)]
+"""A JSON object that the server may send as an object, a JSON string or ``null``: always a dict here (``{}``
+for ``null`` or an empty string), so that ``outputs`` of a failed run or ``inputs`` of a run detail always parse."""
+
+
 class WorkflowEventBase(StreamEvent):
     """Fields every workflow-side event carries (``conversation_id``/``message_id`` in chatflow streams only)."""
 
@@ -64,7 +85,7 @@ class WorkflowEventBase(StreamEvent):
 class WorkflowStartedData(Response):
     id: str | None = None
     workflow_id: str | None = None
-    inputs: JsonObject = {}
+    inputs: JsonDict = {}
     created_at: Timestamp | None = None
     reason: str | None = None
 
@@ -75,7 +96,7 @@ class WorkflowFinishedData(Response):
     id: str | None = None
     workflow_id: str | None = None
     status: str | None = None
-    outputs: JsonObject = {}
+    outputs: JsonDict = {}
     error: str | None = None
     elapsed_time: float | None = None
     total_tokens: int | None = None
@@ -96,11 +117,11 @@ class NodeData(Response):
     title: str | None = None
     index: int | None = None
     predecessor_node_id: str | None = None
-    inputs: JsonObject | None = None
+    inputs: JsonDict | None = None
     inputs_truncated: bool | None = None
-    process_data: JsonObject | None = None
+    process_data: JsonDict | None = None
     process_data_truncated: bool | None = None
-    outputs: JsonObject | None = None
+    outputs: JsonDict | None = None
     outputs_truncated: bool | None = None
     status: str | None = None
     error: str | None = None
@@ -123,9 +144,9 @@ class StepGroupData(Response):
     node_type: str | None = None
     title: str | None = None
     index: int | None = None
-    inputs: JsonObject | None = None
+    inputs: JsonDict | None = None
     inputs_truncated: bool | None = None
-    outputs: JsonObject | None = None
+    outputs: JsonDict | None = None
     outputs_truncated: bool | None = None
     metadata: dict[str, Any] | None = None
     extras: dict[str, Any] | None = None
@@ -164,12 +185,22 @@ class AgentLogData(Response):
 
 
 class FormInputField(Response):
+    """One input of a human-input form: ``type`` (``paragraph``, ``select``, ``file``, ``file-list``...) and the
+    ``output_variable_name`` to submit its value under."""
+
     type: str | None = None
     output_variable_name: str | None = None
     default: dict[str, Any] | None = None
+    option_source: dict[str, Any] | None = None
+    allowed_file_types: list[str] | None = None
+    allowed_file_extensions: list[str] | None = None
+    allowed_file_upload_methods: list[str] | None = None
+    number_limits: int | None = None
 
 
 class FormAction(Response):
+    """A button of a human-input form; submit its ``id`` as ``action``."""
+
     id: str
     title: str | None = None
     button_style: str | None = None
@@ -193,7 +224,7 @@ class HumanInputRequiredData(Response):
 class WorkflowPausedData(Response):
     workflow_run_id: str | None = None
     paused_nodes: list[str] = []
-    outputs: JsonObject = {}
+    outputs: JsonDict = {}
     reasons: list[dict[str, Any]] = []
     status: str | None = None
     created_at: Timestamp | None = None

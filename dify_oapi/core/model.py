@@ -153,14 +153,15 @@ def _to_json_object(value: Any) -> Any:
         if not text.strip():
             return {}
         try:
-            return json.loads(text)
+            value = json.loads(text)
         except ValueError:
             return value
-    return value
+    return {} if value is None else value
 
 
 JsonObject = Annotated[dict[str, Any], BeforeValidator(_to_json_object)]
-"""A JSON object the server sometimes sends as a JSON string (``inputs`` of a workflow run): always a dict here."""
+"""A JSON object the server may send as an object, a JSON string or ``null`` (``inputs`` of a run detail, ``outputs``
+of a failed run): always a dict here, ``{}`` for ``null`` or an empty string."""
 
 LenientStr = Annotated[str, BeforeValidator(lambda v: v if v is None or isinstance(v, str) else str(v))]
 """A string the server sometimes sends as a number (``binding_count``, prices)."""

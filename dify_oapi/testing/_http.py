@@ -39,7 +39,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     def reply(self) -> Reply:
-        return json_reply({"code": self.code, "message": self.message, "status": self.status}, self.status, self.headers)
+        return json_reply(
+            {"code": self.code, "message": self.message, "status": self.status}, self.status, self.headers
+        )
 
 
 @dataclass
@@ -73,9 +75,7 @@ class StreamReply:
     headers: dict[str, str] = field(default_factory=dict[str, str])
 
 
-def json_reply(
-    body: Any, status: int = 200, headers: dict[str, str] | None = None, *, spaced: bool = False
-) -> Reply:
+def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None, *, spaced: bool = False) -> Reply:
     """JSON the way Dify writes it: compact for most routes, ``", "``/``": "`` (and a charset) for app runs."""
     if spaced:
         data = json.dumps(body, ensure_ascii=False).encode()

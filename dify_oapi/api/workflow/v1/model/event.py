@@ -6,13 +6,10 @@ sends them as JSON strings."""
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any, Literal
-
-from pydantic import BeforeValidator
+from typing import Any, Literal
 
 from .....core.events import StreamEvent, event_union
-from .....core.model import Response, Timestamp
+from .....core.model import JsonObject, Response, Timestamp
 
 __all__ = [
     "WORKFLOW_EVENT_MODELS",
@@ -29,7 +26,6 @@ __all__ = [
     "IterationCompletedEvent",
     "IterationNextEvent",
     "IterationStartedEvent",
-    "JsonDict",
     "LoopCompletedEvent",
     "LoopNextEvent",
     "LoopStartedEvent",
@@ -55,23 +51,6 @@ __all__ = [
 ]
 
 
-def _to_dict(value: Any) -> Any:
-    if isinstance(value, str | bytes):
-        text = value.decode() if isinstance(value, bytes) else value
-        if not text.strip():
-            return {}
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return value
-    return {} if value is None else value
-
-
-JsonDict = Annotated[dict[str, Any], BeforeValidator(_to_dict)]
-"""A JSON object that the server may send as an object, a JSON string or ``null``: always a dict here (``{}``
-for ``null`` or an empty string), so that ``outputs`` of a failed run or ``inputs`` of a run detail always parse."""
-
-
 class WorkflowEventBase(StreamEvent):
     """Fields every workflow-side event carries (``conversation_id``/``message_id`` in chatflow streams only)."""
 
@@ -85,7 +64,7 @@ class WorkflowEventBase(StreamEvent):
 class WorkflowStartedData(Response):
     id: str | None = None
     workflow_id: str | None = None
-    inputs: JsonDict = {}
+    inputs: JsonObject = {}
     created_at: Timestamp | None = None
     reason: str | None = None
 
@@ -96,7 +75,7 @@ class WorkflowFinishedData(Response):
     id: str | None = None
     workflow_id: str | None = None
     status: str | None = None
-    outputs: JsonDict = {}
+    outputs: JsonObject = {}
     error: str | None = None
     elapsed_time: float | None = None
     total_tokens: int | None = None
@@ -117,11 +96,11 @@ class NodeData(Response):
     title: str | None = None
     index: int | None = None
     predecessor_node_id: str | None = None
-    inputs: JsonDict | None = None
+    inputs: JsonObject | None = None
     inputs_truncated: bool | None = None
-    process_data: JsonDict | None = None
+    process_data: JsonObject | None = None
     process_data_truncated: bool | None = None
-    outputs: JsonDict | None = None
+    outputs: JsonObject | None = None
     outputs_truncated: bool | None = None
     status: str | None = None
     error: str | None = None
@@ -144,9 +123,9 @@ class StepGroupData(Response):
     node_type: str | None = None
     title: str | None = None
     index: int | None = None
-    inputs: JsonDict | None = None
+    inputs: JsonObject | None = None
     inputs_truncated: bool | None = None
-    outputs: JsonDict | None = None
+    outputs: JsonObject | None = None
     outputs_truncated: bool | None = None
     metadata: dict[str, Any] | None = None
     extras: dict[str, Any] | None = None
@@ -224,7 +203,7 @@ class HumanInputRequiredData(Response):
 class WorkflowPausedData(Response):
     workflow_run_id: str | None = None
     paused_nodes: list[str] = []
-    outputs: JsonDict = {}
+    outputs: JsonObject = {}
     reasons: list[dict[str, Any]] = []
     status: str | None = None
     created_at: Timestamp | None = None

@@ -6,10 +6,9 @@ from __future__ import annotations
 from typing import Annotated, Any, Self, TypeVar
 
 from .....core.builder import Builder, Setter
-from .....core.model import ALWAYS, Path, Query, Request, Response, Timestamp, User
+from .....core.model import ALWAYS, JsonObject, Path, Query, Request, Response, Timestamp, User
 from ....dify.v1.model.shared import InputFile
 from .event import (
-    JsonDict,
     WorkflowFinishedData,
     WorkflowFinishedEvent,
     WorkflowPausedEvent,
@@ -157,8 +156,8 @@ class WorkflowRun(Response):
     id: str | None = None
     workflow_id: str | None = None
     status: str | None = None
-    inputs: JsonDict = {}
-    outputs: JsonDict = {}
+    inputs: JsonObject = {}
+    outputs: JsonObject = {}
     error: str | None = None
     total_steps: int | None = None
     total_tokens: int | None = None

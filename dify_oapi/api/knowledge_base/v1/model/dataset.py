@@ -12,6 +12,7 @@ from .retrieval import (
     RetrievalModel,
     RetrievalModelInfo,
 )
+from .segment import Segment, SegmentAttachment
 
 __all__ = [
     "CreateDatasetRequest",
@@ -39,7 +40,6 @@ __all__ = [
     "RetrieveResult",
     "RetrievedChildChunk",
     "RetrievedDocument",
-    "RetrievedFile",
     "RetrievedSegment",
     "SummaryIndexSetting",
     "SummaryIndexSettingBuilder",
@@ -368,31 +368,9 @@ class RetrievedDocument(Response):
     doc_metadata: dict[str, Any] | None = None
 
 
-class RetrievedSegment(Response):
-    """A retrieved chunk."""
+class RetrievedSegment(Segment):
+    """A retrieved chunk: a :class:`Segment` with the ``document`` it belongs to."""
 
-    id: str
-    position: int | None = None
-    document_id: str | None = None
-    content: str | None = None
-    sign_content: str | None = None
-    answer: str | None = None
-    word_count: int | None = None
-    tokens: int | None = None
-    keywords: list[str] | None = None
-    index_node_id: str | None = None
-    index_node_hash: str | None = None
-    hit_count: int | None = None
-    enabled: bool | None = None
-    disabled_at: Timestamp | None = None
-    disabled_by: str | None = None
-    status: str | None = None
-    created_by: str | None = None
-    created_at: Timestamp | None = None
-    indexing_at: Timestamp | None = None
-    completed_at: Timestamp | None = None
-    error: str | None = None
-    stopped_at: Timestamp | None = None
     document: RetrievedDocument | None = None
 
 
@@ -405,17 +383,6 @@ class RetrievedChildChunk(Response):
     score: float | None = None
 
 
-class RetrievedFile(Response):
-    """A file attached to a retrieved chunk."""
-
-    id: str | None = None
-    name: str | None = None
-    size: int | None = None
-    extension: str | None = None
-    mime_type: str | None = None
-    source_url: str | None = None
-
-
 class RetrievalRecord(Response):
     """One hit: the chunk, its matching child chunks, its score."""
 
@@ -423,7 +390,7 @@ class RetrievalRecord(Response):
     child_chunks: list[RetrievedChildChunk] | None = None
     score: float | None = None
     tsne_position: dict[str, Any] | None = None
-    files: list[RetrievedFile] | None = None
+    files: list[SegmentAttachment] | None = None
     summary: str | None = None
 
 

@@ -305,11 +305,18 @@ class Transport:
                 except httpx.TransportError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
-                    if response.status_code < 300:
+                    # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
+                    # failed attempt (retried for safe endpoints), not an error after the call (reliability suite).
+                    broken = _read_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                    if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         return response
-                    text = _read_error_text(response)
-                    delay = self._failed(state, *self._error_of(response, text), response.status_code)
+                    if broken is not None:
+                        failure = self._transport_error(broken, prepared.request)
+                        delay = self._failed(state, *failure, type(broken).__name__)
+                    else:
+                        text = _read_error_text(response)
+                        delay = self._failed(state, *self._error_of(response, text), response.status_code)
             finally:
                 prepared.stack.close()
             time.sleep(delay)
@@ -328,11 +335,16 @@ class Transport:
                 except httpx.TransportError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
-                    if response.status_code < 300:
+                    broken = await _aread_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                    if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         return response
-                    text = await _aread_error_text(response)
-                    delay = self._failed(state, *self._error_of(response, text), response.status_code)
+                    if broken is not None:
+                        failure = self._transport_error(broken, prepared.request)
+                        delay = self._failed(state, *failure, type(broken).__name__)
+                    else:
+                        text = await _aread_error_text(response)
+                        delay = self._failed(state, *self._error_of(response, text), response.status_code)
             finally:
                 prepared.stack.close()
             await asyncio.sleep(delay)
@@ -360,6 +372,25 @@ class Transport:
 
     def wrap_stream_error(self, exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
+
+
+def _read_body(response: httpx.Response) -> httpx.TransportError | None:
+    """Read a whole 2xx body (kept on the response); the error that broke it, with the response closed."""
+    try:
+        response.read()
+    except httpx.TransportError as exc:
+        response.close()
+        return exc
+    return None
+
+
+async def _aread_body(response: httpx.Response) -> httpx.TransportError | None:
+    try:
+        await response.aread()
+    except httpx.TransportError as exc:
+        await response.aclose()
+        return exc
+    return None
 
 
 def _read_error_text(response: httpx.Response) -> str | httpx.TransportError:

@@ -27,14 +27,17 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 __all__ = [
+    "Collector",
     "Method",
     "Resource",
     "acall",
     "acall_binary",
+    "acall_collect",
     "acall_stream",
     "apaginate",
     "call",
     "call_binary",
+    "call_collect",
     "call_stream",
     "iter_endpoints",
     "paginate",
@@ -166,6 +169,43 @@ def call_binary(endpoint: Endpoint[ReqT, Any]) -> Method[ReqT, BinaryResponse]:
 def acall_binary(endpoint: Endpoint[ReqT, Any]) -> Method[ReqT, Awaitable[AsyncBinaryResponse]]:
     """Async method returning an :class:`AsyncBinaryResponse`."""
     return Method(endpoint, _run_abinary, "async binary")
+
+
+class Collector(Protocol[OutT_co]):
+    """Turns a stream's events into one answer: ``add`` each event, then ``result()``."""
+
+    def add(self, event: object, /) -> None: ...
+
+    def result(self) -> OutT_co: ...
+
+
+def call_collect(endpoint: Endpoint[ReqT, Any], collector: Callable[[], Collector[RespT]]) -> Method[ReqT, RespT]:
+    """Sync method that streams ``endpoint`` and returns what ``collector`` makes of its events: the blocking answer
+    without a blocking request (cloud gateways cut long blocking calls; agent apps only stream)."""
+
+    def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+        into = collector()
+        with Stream[Any](transport.send(ep, req, opt), ep, transport) as events:
+            for event in events:
+                into.add(event)
+        return into.result()
+
+    return Method(endpoint, run, "collect")
+
+
+def acall_collect(
+    endpoint: Endpoint[ReqT, Any], collector: Callable[[], Collector[RespT]]
+) -> Method[ReqT, Awaitable[RespT]]:
+    """Async twin of :func:`call_collect`."""
+
+    async def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+        into = collector()
+        async with AsyncStream[Any](lambda: transport.asend(ep, req, opt), ep, transport) as events:
+            async for event in events:
+                into.add(event)
+        return into.result()
+
+    return Method(endpoint, run, "async collect")
 
 
 def paginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, Pager[ItemT]]:

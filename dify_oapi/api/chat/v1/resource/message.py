@@ -3,14 +3,10 @@ answer, get suggested follow-up questions."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from .....core.builder import Builder
 from .....core.endpoint import Endpoint
 from .....core.events import StreamEvent
 from .....core.model import SimpleResult
-from .....core.option import RequestOption
-from .....core.resource import Resource, acall, acall_stream, call, call_stream
+from .....core.resource import Resource, acall, acall_collect, acall_stream, call, call_collect, call_stream
 from ..model.chat_message import (
     AnswerCollector,
     ChatEvent,
@@ -55,26 +51,6 @@ class Message(Resource):
     suggested = call(SUGGESTED)
     asuggested = acall(SUGGESTED)
 
-    def create_via_stream(
-        self, request: ChatMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
-    ) -> ChatMessageResponse:
-        """Send a message in streaming mode and return the same ``ChatMessageResponse`` as :meth:`create`.
-
-        For apps that only stream (Agent apps answer a blocking request with 400) and for long answers that a proxy
-        would cut in blocking mode. See :class:`AnswerCollector` for how the answer is assembled.
-        """
-        collector = AnswerCollector(ChatMessageResponse)
-        with self.stream(request, option) as events:
-            for event in events:
-                collector.add(event)
-        return collector.result()
-
-    async def acreate_via_stream(
-        self, request: ChatMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
-    ) -> ChatMessageResponse:
-        """Async twin of :meth:`create_via_stream`."""
-        collector = AnswerCollector(ChatMessageResponse)
-        async with self.astream(request, option) as events:
-            async for event in events:
-                collector.add(event)
-        return collector.result()
+    # Streamed on the wire, returned like ``create``: see AnswerCollector for how the answer is assembled.
+    create_via_stream = call_collect(STREAM, lambda: AnswerCollector(ChatMessageResponse))
+    acreate_via_stream = acall_collect(STREAM, lambda: AnswerCollector(ChatMessageResponse))

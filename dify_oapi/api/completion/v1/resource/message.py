@@ -3,14 +3,10 @@ collected) and stopping a streaming answer."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from .....core.builder import Builder
 from .....core.endpoint import Endpoint
 from .....core.events import StreamEvent
 from .....core.model import SimpleResult
-from .....core.option import RequestOption
-from .....core.resource import Resource, acall, acall_stream, call, call_stream
+from .....core.resource import Resource, acall, acall_collect, acall_stream, call, call_collect, call_stream
 from ..model.completion_message import (
     AnswerCollector,
     CompletionEvent,
@@ -46,23 +42,6 @@ class Message(Resource):
     stop = call(STOP)
     astop = acall(STOP)
 
-    def create_via_stream(
-        self, request: CompletionMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
-    ) -> CompletionMessageResponse:
-        """Ask in streaming mode and return the same ``CompletionMessageResponse`` as :meth:`create` (see
-        :class:`~dify_oapi.api.chat.v1.model.chat_message.AnswerCollector`)."""
-        collector = AnswerCollector(CompletionMessageResponse, mode="completion")
-        with self.stream(request, option) as events:
-            for event in events:
-                collector.add(event)
-        return collector.result()
-
-    async def acreate_via_stream(
-        self, request: CompletionMessageRequest | Builder[Any] | None = None, option: RequestOption | None = None
-    ) -> CompletionMessageResponse:
-        """Async twin of :meth:`create_via_stream`."""
-        collector = AnswerCollector(CompletionMessageResponse, mode="completion")
-        async with self.astream(request, option) as events:
-            async for event in events:
-                collector.add(event)
-        return collector.result()
+    # Streamed on the wire, returned like ``create``: see AnswerCollector for how the answer is assembled.
+    create_via_stream = call_collect(STREAM, lambda: AnswerCollector(CompletionMessageResponse, mode="completion"))
+    acreate_via_stream = acall_collect(STREAM, lambda: AnswerCollector(CompletionMessageResponse, mode="completion"))

@@ -21,9 +21,9 @@ __all__ = [
 
 class AudioToTextRequest(Request):
     """``POST /audio-to-text`` (multipart). ``file``: the audio (bytes, a binary file object, a path, or
-    ``(filename, content[, content_type])``); the server accepts ``audio/mp3``, ``audio/m4a``, ``audio/wav``,
-    ``audio/amr`` and ``audio/mpga`` (not ``audio/mpeg``: pass the tuple form to set the type), at most 30 MB.
-    ``user``: optional end-user id."""
+    ``(filename, content[, content_type])``), at most 30 MB. The server reads the format from the part's content type
+    (guessed from the file name: ``.mp3`` gives ``audio/mpeg``); the documented types are ``audio/mp3``, ``audio/m4a``,
+    ``audio/wav``, ``audio/amr`` and ``audio/mpga``: pass the tuple form to choose one. ``user``: optional."""
 
     file: Annotated[FileInput, File()]
     user: Annotated[str | None, Form()] = None

@@ -19,7 +19,7 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed bytes as they arrive; get complete events back. Raises ``UnicodeDecodeError`` on invalid UTF-8."""
 
-    __slots__ = ("_buf", "_data", "_event", "_id", "_last_cr", "_retry", "_started")
+    __slots__ = ("_buf", "_data", "_event", "_id", "_last_cr", "_retry", "_started", "error")
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -29,8 +29,13 @@ class SSEDecoder:
         self._event = ""
         self._id: str | None = None
         self._retry: int | None = None
+        self.error: UnicodeDecodeError | None = None
+        """Set when a line was not UTF-8 after complete events of the same chunk: those are returned first, and
+        the next ``feed`` raises this error."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        if self.error is not None:
+            raise self.error
         if not chunk:
             return []
         if self._last_cr and chunk[:1] == b"\n":
@@ -60,7 +65,13 @@ class SSEDecoder:
                 end, nxt = lf, lf + 1
             else:
                 break
-            event = self._line(bytes(buf[start:end]))
+            try:
+                event = self._line(bytes(buf[start:end]))
+            except UnicodeDecodeError as exc:
+                if not events:
+                    raise
+                self.error = exc  # nothing lost: the events completed before the bad line go out first
+                break
             if event is not None:
                 events.append(event)
             start = nxt

@@ -134,11 +134,11 @@ def _run_astream(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: Re
 
 
 def _run_binary(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
-    return BinaryResponse(transport.send(ep, req, opt))
+    return BinaryResponse(transport.send(ep, req, opt), transport)
 
 
 async def _run_abinary(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
-    return AsyncBinaryResponse(await transport.asend(ep, req, opt))
+    return AsyncBinaryResponse(await transport.asend(ep, req, opt), transport)
 
 
 def call(endpoint: Endpoint[ReqT, RespT]) -> Method[ReqT, RespT]:

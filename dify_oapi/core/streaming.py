@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
@@ -14,7 +15,14 @@ from pydantic import ValidationError
 
 from ._sse import ServerSentEvent, SSEDecoder
 from .endpoint import Endpoint, validation_message
-from .errors import APIResponseValidationError, APIStatusError, StreamIncompleteError, error_class_for_code
+from .errors import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APIStatusError,
+    APITimeoutError,
+    StreamIncompleteError,
+    error_class_for_code,
+)
 from .events import ErrorEvent, StreamEvent
 
 if TYPE_CHECKING:
@@ -63,14 +71,19 @@ class _StreamBase(Generic[EvT]):
         try:
             frames = self._decoder.feed(chunk)
         except UnicodeDecodeError:
-            raise APIResponseValidationError(
-                f"{self._endpoint.path}: the stream sent invalid UTF-8", status_code=self.status_code,
-                request=self.response.request,
-            ) from None  # fmt: skip
+            raise self._invalid_utf8() from None
         for frame in frames:
             event = self._parse(frame)
             if event is not None:
                 yield event
+        if self._decoder.error is not None:  # the events complete before the bad bytes were delivered first
+            raise self._invalid_utf8() from None
+
+    def _invalid_utf8(self) -> APIResponseValidationError:
+        return APIResponseValidationError(
+            f"{self._endpoint.path}: the stream sent invalid UTF-8", status_code=self.status_code,
+            request=self.response.request,
+        )  # fmt: skip
 
     def _parse(self, frame: ServerSentEvent) -> EvT | None:
         if frame.event == "ping" or not frame.data.strip():
@@ -99,7 +112,8 @@ class _StreamBase(Generic[EvT]):
             self._transport.scrub(event.message or "error event in stream", self.response.request),
             status_code=status,
             code=event.code,
-            body=event.model_dump(),
+            # The body is scrubbed like the message: a server may quote the key it got (reliability suite).
+            body=json.loads(self._transport.scrub(event.model_dump_json(), self.response.request)),
             request_id=self.request_id,
             headers=self.headers,
             request=self.response.request,
@@ -220,8 +234,16 @@ _FILENAME = re.compile(r'filename\s*=\s*"?([^";]+)"?', re.I)
 
 
 class _BinaryBase:
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx.Response, transport: Transport | None = None) -> None:
         self.response = response
+        self._transport = transport
+
+    def _broken(self, exc: httpx.TransportError) -> APIConnectionError:
+        """The typed error for a body cut by a reset or a read timeout (read after the call returned: not retried)."""
+        if self._transport is not None:
+            return self._transport.wrap_stream_error(exc, self.response.request)
+        cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
+        return cls(f"{type(exc).__name__}: the binary answer was cut", request=self.response.request)
 
     @property
     def status_code(self) -> int:
@@ -258,12 +280,16 @@ class BinaryResponse(_BinaryBase):
     def read(self) -> bytes:
         try:
             return self.response.read()
+        except httpx.TransportError as exc:
+            raise self._broken(exc) from None
         finally:
             self.response.close()
 
     def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
         try:
             yield from self.response.iter_bytes(chunk_size)
+        except httpx.TransportError as exc:
+            raise self._broken(exc) from None
         finally:
             self.response.close()
 
@@ -292,6 +318,8 @@ class AsyncBinaryResponse(_BinaryBase):
     async def read(self) -> bytes:
         try:
             return await self.response.aread()
+        except httpx.TransportError as exc:
+            raise self._broken(exc) from None
         finally:
             await self.response.aclose()
 
@@ -299,6 +327,8 @@ class AsyncBinaryResponse(_BinaryBase):
         try:
             async for chunk in self.response.aiter_bytes(chunk_size):
                 yield chunk
+        except httpx.TransportError as exc:
+            raise self._broken(exc) from None
         finally:
             await self.response.aclose()
 

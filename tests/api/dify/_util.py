@@ -47,10 +47,12 @@ def parts(rec: Recorder, index: int = -1) -> dict[str, Message]:
     """The multipart parts of request ``index``, by name (each name once)."""
     content_type = rec.requests[index].headers["content-type"]
     assert content_type.startswith("multipart/form-data; boundary=")
-    msg = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + rec.bodies[index])
+    msg = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + rec.bodies[index]
+    )
     assert msg.is_multipart()
     found: dict[str, Message] = {}
-    for part in msg.iter_parts():  # type: ignore[attr-defined]
+    for part in msg.iter_parts():
         name = part.get_param("name", header="content-disposition")
         assert name not in found
         found[str(name)] = part

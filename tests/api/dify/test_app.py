@@ -110,7 +110,11 @@ async def test_parameters_documented_shape_and_every_control_kind(mode: str, rec
 
 
 async def test_parameters_app_unavailable(mode: str, recorder: Recorder) -> None:
-    answer = {"status": 400, "code": "app_unavailable", "message": "App unavailable, please check your app configurations."}
+    answer = {
+        "status": 400,
+        "code": "app_unavailable",
+        "message": "App unavailable, please check your app configurations.",
+    }
     recorder.answers.append(httpx.Response(400, json=answer))
     with pytest.raises(AppUnavailableError) as info:
         await run(mode, _app(recorder), "parameters")

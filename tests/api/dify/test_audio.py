@@ -88,10 +88,14 @@ async def test_synthesize_streams_audio_to_a_file(mode: str, recorder: Recorder,
     req = TextToAudioRequest.builder().text("Hello").user("u-1").voice("alloy").build()
     answer = await run(mode, _audio(recorder), "synthesize", req)
     check_sent(recorder, "POST", "/text-to-audio", body={"text": "Hello", "user": "u-1", "voice": "alloy"})
-    assert isinstance(answer, BinaryResponse if mode == "sync" else AsyncBinaryResponse)
     assert answer.content_type == "audio/mpeg"
     target = tmp_path / "hello.mp3"
-    written = answer.write_to(target) if mode == "sync" else await answer.write_to(target)
+    if mode == "sync":
+        assert isinstance(answer, BinaryResponse)
+        written = answer.write_to(target)
+    else:
+        assert isinstance(answer, AsyncBinaryResponse)
+        written = await answer.write_to(target)
     assert written == len(AUDIO) and target.read_bytes() == AUDIO
 
 

@@ -42,7 +42,9 @@ def _recorded_file(name: str) -> tuple[str, bytes, str, str]:
 
 
 @pytest.mark.parametrize(("name", "file_id"), [("cf_files_upload", CF_FILE), ("wf_files_upload", WF_FILE)])
-async def test_upload_from_a_path_replay(mode: str, recorder: Recorder, tmp_path: Path, name: str, file_id: str) -> None:
+async def test_upload_from_a_path_replay(
+    mode: str, recorder: Recorder, tmp_path: Path, name: str, file_id: str
+) -> None:
     filename, content, content_type, user = _recorded_file(name)
     path = tmp_path / filename
     path.write_bytes(content)

@@ -335,7 +335,9 @@ class Transport:
                 except httpx.TransportError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
-                    broken = await _aread_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                    broken = (
+                        await _aread_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                    )
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         return response

@@ -18,20 +18,23 @@ Cursor = Literal["page", "last_id", "first_id"]
 
 
 class Page(Protocol[ItemT]):
-    """What a paged answer has: its items and whether more exist."""
+    """What a paged answer has: its items (and, where the server sends it, ``has_more``)."""
 
     @property
     def data(self) -> list[ItemT]: ...
-
-    @property
-    def has_more(self) -> bool | None: ...
 
 
 def next_request(request: ReqT, page: Page[Any], cursor: Cursor) -> ReqT | None:
     """The request for the page after ``page``, or None when ``page`` is the last one."""
     items = page.data
-    if not items or page.has_more is False:
+    has_more = getattr(page, "has_more", None)
+    if not items or has_more is False:
         return None
+    if has_more is None:
+        # No has_more in the answer (Dify's app feedbacks): a page shorter than the limit asked for is the last one.
+        limit = getattr(request, "limit", None) or 20
+        if len(items) < int(limit):
+            return None
     if cursor == "page":
         current = getattr(request, "page", None) or 1
         return request.model_copy(update={"page": int(current) + 1})

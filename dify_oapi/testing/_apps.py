@@ -204,7 +204,9 @@ class Apps:
         body = call.body
         mode = body.get("response_mode", "blocking")
         if mode not in ("blocking", "streaming", None):
-            raise validation_error(model, "response_mode", "Input should be 'blocking' or 'streaming'", "literal_error", mode)
+            raise validation_error(
+                model, "response_mode", "Input should be 'blocking' or 'streaming'", "literal_error", mode
+            )
         if "inputs" not in body:
             raise field_required(model, "inputs", body)
         inputs = body["inputs"]
@@ -298,7 +300,12 @@ class Apps:
             "sys.workflow_id": app.workflow_id,
             "sys.workflow_run_id": run.id,
         }
-        base = {"conversation_id": conversation.id, "message_id": message.id, "created_at": stamp, "task_id": run.task_id}
+        base = {
+            "conversation_id": conversation.id,
+            "message_id": message.id,
+            "created_at": stamp,
+            "task_id": run.task_id,
+        }
         start_node = _node(run, "start", "start", "Start", inputs, inputs)
         answer_node = _node(run, "answer", "answer", "Answer", {}, {"answer": answer, "files": []})
         events: list[dict[str, Any]] = [
@@ -406,7 +413,9 @@ class Apps:
         sort_by = call.q("sort_by", "-updated_at") or "-updated_at"
         key = sort_by.lstrip("-")
         if key not in ("created_at", "updated_at"):
-            raise ApiError(400, "invalid_param", "sort_by must be one of created_at, -created_at, updated_at, -updated_at")
+            raise ApiError(
+                400, "invalid_param", "sort_by must be one of created_at, -created_at, updated_at, -updated_at"
+            )
         items = [c for c in self.conversations.values() if c.app_id == app.id and c.user == user]
         items.sort(key=lambda c: (getattr(c, key), c.created_at), reverse=sort_by.startswith("-"))
         last_id = call.q("last_id")
@@ -486,7 +495,9 @@ class Apps:
             if variable["id"] == call.params["variable_id"]:
                 value = call.body["value"]
                 if variable["value_type"] == "string" and not isinstance(value, str):
-                    raise ApiError(400, "invalid_param", f"Type mismatch: variable expects string, got {type(value).__name__}")
+                    raise ApiError(
+                        400, "invalid_param", f"Type mismatch: variable expects string, got {type(value).__name__}"
+                    )
                 variable["value"] = value
                 variable["updated_at"] = now()
                 return json_reply(variable)
@@ -577,8 +588,12 @@ class Apps:
             run.events = events
             if mode == "streaming":
                 return StreamReply(copy.deepcopy(events), task_id=run.task_id)
-            return json_reply({"task_id": run.task_id, "workflow_run_id": run.id, "data": _blocking_data(run)}, spaced=True)
-        events.append({"event": "text_chunk", **base, "data": {"text": text, "from_variable_selector": ["start", "text"]}})
+            return json_reply(
+                {"task_id": run.task_id, "workflow_run_id": run.id, "data": _blocking_data(run)}, spaced=True
+            )
+        events.append(
+            {"event": "text_chunk", **base, "data": {"text": text, "from_variable_selector": ["start", "text"]}}
+        )
         events.append({"event": "node_finished", **base, "data": start[1]})
         events += self._finish(run, base, text, steps=2)
         run.events = events
@@ -971,4 +986,3 @@ def _form_definition(text: str, form: Form) -> dict[str, Any]:
 def fake_mp3(text: str) -> bytes:
     """A few bytes that start like an MP3 file (an ID3 header); not playable audio."""
     return b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\xff\xfb\x90\x00" + text.encode()[:200]
-

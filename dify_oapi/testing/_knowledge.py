@@ -983,7 +983,9 @@ class Knowledge:
                 text = stored.content.decode("utf-8", errors="replace")
                 upload = Upload(stored.name, stored.mime_type, stored.content)
                 call_copy = Call(call.method, call.path, call.params, call.query, {"indexing_technique": "economy"})
-                created.append(self._new_document(call_copy, dataset, str(item.get("name") or stored.name), text, upload).id)
+                created.append(
+                    self._new_document(call_copy, dataset, str(item.get("name") or stored.name), text, upload).id
+                )
         run_id, task_id, stamp = new_id(), new_id(), now()
         data = {
             "id": run_id, "workflow_id": new_id(), "status": "succeeded", "outputs": {"document_ids": created},

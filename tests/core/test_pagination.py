@@ -87,3 +87,26 @@ def test_pager_errors_propagate() -> None:
     rec = Recorder(answers=[httpx.Response(200, json={"data": [{"id": "x"}], "has_more": True}), httpx.Response(404)])
     with pytest.raises(Exception, match="404"):
         list(Items(make_client(rec)._transport).iter(ListItems()))
+
+
+class BarePage(Response):
+    data: list[Item] = []
+
+
+BARE = Endpoint("GET", "/app/feedbacks", ListItems, BarePage)
+
+
+class BareItems(Resource):
+    iter = paginate(BARE)
+
+
+def test_answers_without_has_more_stop_at_a_short_page() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        count = 2 if page < 3 else 1
+        return httpx.Response(200, json={"data": [{"id": f"{page}-{i}"} for i in range(count)]})
+
+    rec = Recorder(default=answer)
+    items = list(BareItems(make_client(rec)._transport).iter(ListItems(limit=2)))
+    assert [i.id for i in items] == ["1-0", "1-1", "2-0", "2-1", "3-0"]
+    assert len(rec.requests) == 3

@@ -562,9 +562,7 @@ def _call_sync(client: Client, kind: Kind, request: Any, option: RequestOption |
         return answer.read()
 
 
-async def _call_async(
-    client: Client, kind: Kind, request: Any, option: RequestOption | None, events: list[Any]
-) -> Any:
+async def _call_async(client: Client, kind: Kind, request: Any, option: RequestOption | None, events: list[Any]) -> Any:
     if kind == "blocking":
         return await client.chat.v1.message.acreate(request, option)
     if kind == "stream":
@@ -586,8 +584,11 @@ def _budget(cell: Cell, expect: Expect) -> float:
     read = STREAM_READ_TIMEOUT if cell.kind == "stream" else READ_TIMEOUT
     attempts = MAX_RETRIES + 1
     backoff = sum(min(RETRY_BASE_DELAY * 2**n, 8.0) for n in range(MAX_RETRIES))
-    return attempts * (CONNECT_TIMEOUT + read) + backoff + expect.retry_after + (
-        HEAVY_MARGIN if cell.fault.heavy else MARGIN
+    return (
+        attempts * (CONNECT_TIMEOUT + read)
+        + backoff
+        + expect.retry_after
+        + (HEAVY_MARGIN if cell.fault.heavy else MARGIN)
     )
 
 

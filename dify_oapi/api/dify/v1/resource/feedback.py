@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.resource import Resource, acall, call
+from .....core.resource import Resource, acall, apaginate, call, paginate
 from ..model.feedback import AppFeedbackList, CreateFeedbackRequest, ListFeedbacksRequest
 
 CREATE = Endpoint(
@@ -15,9 +15,12 @@ LIST = Endpoint("GET", "/app/feedbacks", ListFeedbacksRequest, AppFeedbackList, 
 
 
 class Feedback(Resource):
-    """Feedback on answers. ``list`` has no pager: Dify sends no ``has_more`` for it."""
+    """Feedback on answers. ``iter`` walks every page (Dify sends no ``has_more`` here: a page shorter than
+    ``limit`` is the last)."""
 
     create = call(CREATE)
     acreate = acall(CREATE)
     list = call(LIST)
     alist = acall(LIST)
+    iter = paginate(LIST)
+    aiter = apaginate(LIST)

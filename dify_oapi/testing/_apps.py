@@ -3,6 +3,8 @@ with what every app shares (files, audio, info, parameters, feedback, annotation
 
 Answers are shaped after the Dify 1.14.1 transcripts; everything is kept in memory."""
 
+# pyright: reportUnknownVariableType=false, reportUnknownMemberType=false, reportUnknownArgumentType=false
+# (this module handles untyped JSON request bodies: values narrowed by isinstance have unknown item types)
 from __future__ import annotations
 
 import copy
@@ -844,11 +846,12 @@ class Apps:
         for name in ("question", "answer"):
             if not isinstance(call.body.get(name), str):
                 raise field_required("AnnotationCreatePayload", name, call.body)
-        item = {
-            "id": new_id(), "question": call.body["question"], "answer": call.body["answer"], "hit_count": 0,
+        annotation_id = new_id()
+        item: dict[str, Any] = {
+            "id": annotation_id, "question": call.body["question"], "answer": call.body["answer"], "hit_count": 0,
             "created_at": now(),
         }  # fmt: skip
-        self.annotations[item["id"]] = {**item, "_app": app.id}
+        self.annotations[annotation_id] = {**item, "_app": app.id}
         return json_reply(item, 201)
 
     def list_annotations(self, call: Call) -> Reply:

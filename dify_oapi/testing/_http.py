@@ -9,6 +9,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+from ._faults import Fault
+
 __all__ = [
     "NOT_FOUND_HTML",
     "ApiError",
@@ -73,14 +75,16 @@ class StreamReply:
     ping: bool = True
     task_id: str | None = None
     headers: dict[str, str] = field(default_factory=dict[str, str])
+    faults: list[Fault] = field(default_factory=list[Fault])
 
 
 def json_reply(body: Any, status: int = 200, headers: dict[str, str] | None = None, *, spaced: bool = False) -> Reply:
-    """JSON the way Dify writes it: compact for most routes, ``", "``/``": "`` (and a charset) for app runs."""
+    """JSON the way Dify writes it: compact with a final newline for most routes, ``", "``/``": "`` without one (and
+    a charset) for app runs."""
     if spaced:
         data = json.dumps(body, ensure_ascii=False).encode()
         return Reply(status, data, "application/json; charset=utf-8", dict(headers or {}))
-    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
     return Reply(status, data, "application/json", dict(headers or {}))
 
 

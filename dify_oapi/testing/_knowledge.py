@@ -1,6 +1,8 @@
 """The knowledge side of the test server: datasets, documents (indexed over a configurable time), segments, child
 chunks, metadata, tags, keyword retrieval, models and stub pipelines. State in memory; shapes after Dify 1.14.1."""
 
+# pyright: reportUnknownVariableType=false, reportUnknownMemberType=false, reportUnknownArgumentType=false
+# (this module handles untyped JSON request bodies: values narrowed by isinstance have unknown item types)
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +25,36 @@ __all__ = ["PHASES", "Knowledge"]
 PHASES = ("waiting", "parsing", "splitting", "indexing")
 
 _STOP = frozenset(
-    "a an and are as at be by can for from has have in is it its of on or that the this to was were will with".split()
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "for",
+        "from",
+        "has",
+        "have",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "this",
+        "to",
+        "was",
+        "were",
+        "will",
+        "with",
+    ]
 )
 
 _PROCESS_RULE = {
@@ -442,9 +473,9 @@ class Knowledge:
         dataset = self._dataset(call)
         upload = self.shared.take_upload(call)
         call.body = self._data_part(call)
-        if not upload.filename.lower().endswith((".txt", ".md", ".markdown", ".csv", ".html", ".htm", ".json")):
-            if not upload.content_type.startswith("text/"):
-                raise ApiError(415, "unsupported_file_type", "File type not allowed.")
+        textual = upload.filename.lower().endswith((".txt", ".md", ".markdown", ".csv", ".html", ".htm", ".json"))
+        if not textual and not upload.content_type.startswith("text/"):
+            raise ApiError(415, "unsupported_file_type", "File type not allowed.")
         text = upload.content.decode("utf-8", errors="replace")
         text = re.sub(r"^#+\s*", "", text, flags=re.M)
         return self._created(dataset, self._new_document(call, dataset, upload.filename, text, upload))

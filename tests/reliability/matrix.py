@@ -423,6 +423,7 @@ class CellResult:
     download_source: str = ""
     server_errors: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -664,7 +665,8 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
                 if sizes != {fault.upload_size}:
                     res.failures.append(f"an attempt carried a partial file: sizes {sorted(sizes)}")
 
-    res.attempts = sum(1 for r in records if r.name == "dify_oapi" and " attempt=" in r.getMessage())
+    res.log = [r.getMessage() for r in records if r.name == "dify_oapi" and " attempt=" in r.getMessage()]
+    res.attempts = len(res.log)
     res.events = sum(1 for e in events if getattr(e, "event", "") == "message")
     texts += [_record_text(r) for r in records]
     if outcome is not None:
@@ -703,7 +705,7 @@ def _judge(res: CellResult) -> None:
         f.append(f"server received {res.received} requests, expected {exp.received}")
     attempts = exp.attempts if exp.attempts is not None else exp.received
     if res.attempts != attempts:
-        f.append(f"{res.attempts} attempts logged, expected {attempts}")
+        f.append(f"{res.attempts} attempts logged, expected {attempts}: {res.log}")
     if exp.events is not None and res.events != exp.events:
         f.append(f"{res.events} message events before the outcome, expected {exp.events}")
     if exp.min_gap and (res.gap is None or res.gap < exp.min_gap):

@@ -8,6 +8,7 @@ Answers are shaped after the Dify 1.14.1 transcripts; everything is kept in memo
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import re
 import time
@@ -48,6 +49,7 @@ _SYSTEM_PARAMETERS = {
 }
 
 _SUGGESTIONS = ["Can you say that again?", "What else can you echo?", "How does streaming work?"]
+_SEQ = itertools.count(1)
 
 
 @dataclass
@@ -76,6 +78,9 @@ class Conversation:
     created_at: int
     updated_at: int
     variables: list[dict[str, Any]]
+    # The order of creation and of the last update: timestamps are whole seconds, Dify's own are finer.
+    created_seq: int = field(default_factory=lambda: next(_SEQ))
+    updated_seq: int = field(default_factory=lambda: next(_SEQ))
 
 
 @dataclass
@@ -277,6 +282,7 @@ class Apps:
                     "/v1/chat-messages or /api/chat-messages or /v1/chat-messages/<string:task_id>/stop ?",
                 )
             conversation.updated_at = stamp
+            conversation.updated_seq = next(_SEQ)
             inputs = dict(conversation.inputs)
         else:
             conversation = Conversation(
@@ -419,7 +425,8 @@ class Apps:
                 400, "invalid_param", "sort_by must be one of created_at, -created_at, updated_at, -updated_at"
             )
         items = [c for c in self.conversations.values() if c.app_id == app.id and c.user == user]
-        items.sort(key=lambda c: (getattr(c, key), c.created_at), reverse=sort_by.startswith("-"))
+        seq = key.replace("_at", "_seq")
+        items.sort(key=lambda c: (getattr(c, key), getattr(c, seq)), reverse=sort_by.startswith("-"))
         last_id = call.q("last_id")
         if last_id:
             ids = [c.id for c in items]
@@ -486,6 +493,7 @@ class Apps:
                 raise ApiError(400, "invalid_param", "name is required when auto_generate is false")
             conversation.name = name
         conversation.updated_at = now()
+        conversation.updated_seq = next(_SEQ)
         return json_reply(self._conversation_json(conversation))
 
     def update_variable(self, call: Call) -> Reply:

@@ -68,9 +68,9 @@ CLIENT_KEY = "app-PLANTED-client-key-7f3a9c1e5b"
 PER_CALL_KEY = "app-PLANTED-per-call-key-2d8e4b6f0a"
 SECRETS = (CLIENT_KEY, PER_CALL_KEY)
 
-CONNECT_TIMEOUT = 0.3
-READ_TIMEOUT = 0.6
-STREAM_READ_TIMEOUT = 0.4
+CONNECT_TIMEOUT = 1.0
+READ_TIMEOUT = 1.5
+STREAM_READ_TIMEOUT = 1.0
 MAX_RETRIES = 2
 RETRY_BASE_DELAY = 0.02
 MARGIN = 1.5
@@ -762,7 +762,7 @@ def _upload_files(directory: str, sizes: set[int]) -> dict[int, str]:
     return out
 
 
-def run_matrix(selected: list[Cell] | None = None, workers: int = 16) -> MatrixRun:
+def run_matrix(selected: list[Cell] | None = None, workers: int = 8) -> MatrixRun:
     """Run the cells: light ones in parallel (each has its own server and Client), heavy ones one at a time."""
     todo = cells() if selected is None else selected
     started = time.monotonic()

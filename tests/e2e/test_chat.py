@@ -116,7 +116,9 @@ async def test_conversation_lifecycle(make_api: MakeApi, user: str) -> None:
     assert [(v.id, v.value) for v in after] == [(topic.id, "weather")]
 
     renamed = await api.call(
-        conversation, "rename", RenameConversationRequest.builder().conversation_id(cid).name("Renamed").user(user).build()
+        conversation,
+        "rename",
+        RenameConversationRequest.builder().conversation_id(cid).name("Renamed").user(user).build(),
     )
     assert renamed.id == cid and renamed.name == "Renamed"
     everyone = await api.call(conversation, "list", ListConversationsRequest.builder().user(user).build())

@@ -12,15 +12,20 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import httpx
+
 from dify_oapi import Client
 from dify_oapi.client import SERVICES
 from dify_oapi.core.resource import Method, Resource, iter_endpoints
 
-__all__ = ["CALLED", "MODES", "Api", "all_public_methods"]
+__all__ = ["CALLED", "COMPLETE_RUN", "MODES", "Api", "all_public_methods"]
 
 MODES = ("sync", "async")
 
 CALLED: set[str] = set()
+
+# False when this session does not run every e2e scenario (a file, -k...): the coverage check then skips.
+COMPLETE_RUN = True
 
 
 def _resources(client: Client) -> dict[int, str]:
@@ -107,3 +112,18 @@ class Api:
         aresponse = await self._method(resource, name)(*args, **kwargs)
         async with aresponse:
             return await aresponse.read(), aresponse
+
+    async def fetch(self, url: str) -> bytes:
+        """GET a plain URL (a signed download link) in this mode, outside the SDK."""
+        if not self.is_async:
+            return _get(url)
+        async with httpx.AsyncClient() as http:
+            response = await http.get(url)
+            response.raise_for_status()
+            return response.content
+
+
+def _get(url: str) -> bytes:
+    response = httpx.get(url)
+    response.raise_for_status()
+    return response.content

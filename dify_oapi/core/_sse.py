@@ -19,7 +19,7 @@ class ServerSentEvent:
 class SSEDecoder:
     """Feed bytes as they arrive; get complete events back. Raises ``UnicodeDecodeError`` on invalid UTF-8."""
 
-    __slots__ = ("_buf", "_data", "_event", "_id", "_last_cr", "_retry", "_started", "error")
+    __slots__ = ("_buf", "_data", "_event", "_id", "_last_cr", "_retry", "_scanned", "_started", "error")
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -29,6 +29,7 @@ class SSEDecoder:
         self._event = ""
         self._id: str | None = None
         self._retry: int | None = None
+        self._scanned = 0
         self.error: UnicodeDecodeError | None = None
         """Set when a line was not UTF-8 after complete events of the same chunk: those are returned first, and
         the next ``feed`` raises this error."""
@@ -52,9 +53,10 @@ class SSEDecoder:
         events: list[ServerSentEvent] = []
         start = 0
         n = len(buf)
+        scanned = self._scanned  # bytes at the front already known to hold no line end: not searched again
         while start < n:
-            lf = buf.find(b"\n", start)
-            cr = buf.find(b"\r", start, lf if lf >= 0 else n)
+            lf = buf.find(b"\n", max(start, scanned))
+            cr = buf.find(b"\r", max(start, scanned), lf if lf >= 0 else n)
             if cr >= 0:
                 end, nxt = cr, cr + 1
                 if nxt < n and buf[nxt] == 0x0A:
@@ -64,6 +66,7 @@ class SSEDecoder:
             elif lf >= 0:
                 end, nxt = lf, lf + 1
             else:
+                scanned = n
                 break
             try:
                 event = self._line(bytes(buf[start:end]))
@@ -76,11 +79,13 @@ class SSEDecoder:
                 events.append(event)
             start = nxt
         del buf[:start]
+        self._scanned = n - start if scanned == n else 0
         return events
 
     def flush(self) -> list[ServerSentEvent]:
         """End of stream. A frame without its closing blank line is incomplete and dropped (as the spec says)."""
         self._buf.clear()
+        self._scanned = 0
         self._data.clear()
         self._event = ""
         return []

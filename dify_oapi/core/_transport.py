@@ -227,7 +227,7 @@ class Transport:
             retry_after=parse_retry_after(response.headers),
         )
 
-    def _transport_error(self, exc: httpx.TransportError, request: httpx.Request) -> tuple[Failure, APIConnectionError]:
+    def _transport_error(self, exc: httpx.RequestError, request: httpx.Request) -> tuple[Failure, APIConnectionError]:
         name = type(exc).__name__
         if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
             return "connect", APITimeoutError(f"{name}: the connection could not be made in time", request=request)
@@ -241,9 +241,9 @@ class Transport:
             f"{name}: {self.scrub(str(exc), request) or 'connection broken'}", request=request
         )
 
-    def _error_of(self, response: httpx.Response, text: str | httpx.TransportError) -> tuple[Failure, APIError_]:
+    def _error_of(self, response: httpx.Response, text: str | httpx.RequestError) -> tuple[Failure, APIError_]:
         """The error for an error status, from its body text (or the error that broke reading it)."""
-        if isinstance(text, httpx.TransportError):
+        if isinstance(text, httpx.RequestError):
             return self._transport_error(text, response.request)
         return "status", self._status_error(response, text)
 
@@ -302,7 +302,7 @@ class Transport:
             try:
                 try:
                     response = client.send(prepared.request, stream=True)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
                     # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
@@ -332,7 +332,7 @@ class Transport:
             try:
                 try:
                     response = await client.send(prepared.request, stream=True)
-                except httpx.TransportError as exc:
+                except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 else:
                     broken = (
@@ -356,7 +356,7 @@ class Transport:
         response = self.send(endpoint, request, option)
         try:
             content = response.read()
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._transport_error(exc, response.request)[1] from None
         finally:
             response.close()
@@ -366,36 +366,36 @@ class Transport:
         response = await self.asend(endpoint, request, option)
         try:
             content = await response.aread()
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._transport_error(exc, response.request)[1] from None
         finally:
             await response.aclose()
         return self.parse(endpoint, response, content)
 
-    def wrap_stream_error(self, exc: httpx.TransportError, request: httpx.Request) -> APIConnectionError:
+    def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
 
 
-def _read_body(response: httpx.Response) -> httpx.TransportError | None:
+def _read_body(response: httpx.Response) -> httpx.RequestError | None:
     """Read a whole 2xx body (kept on the response); the error that broke it, with the response closed."""
     try:
         response.read()
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:
         response.close()
         return exc
     return None
 
 
-async def _aread_body(response: httpx.Response) -> httpx.TransportError | None:
+async def _aread_body(response: httpx.Response) -> httpx.RequestError | None:
     try:
         await response.aread()
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:
         await response.aclose()
         return exc
     return None
 
 
-def _read_error_text(response: httpx.Response) -> str | httpx.TransportError:
+def _read_error_text(response: httpx.Response) -> str | httpx.RequestError:
     """At most MAX_ERROR_BODY bytes of an error body; always closes the response."""
     chunks: list[bytes] = []
     size = 0
@@ -405,14 +405,14 @@ def _read_error_text(response: httpx.Response) -> str | httpx.TransportError:
             size += len(chunk)
             if size >= MAX_ERROR_BODY:
                 break
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:
         return exc
     finally:
         response.close()
     return b"".join(chunks)[:MAX_ERROR_BODY].decode("utf-8", "replace")
 
 
-async def _aread_error_text(response: httpx.Response) -> str | httpx.TransportError:
+async def _aread_error_text(response: httpx.Response) -> str | httpx.RequestError:
     chunks: list[bytes] = []
     size = 0
     try:
@@ -421,7 +421,7 @@ async def _aread_error_text(response: httpx.Response) -> str | httpx.TransportEr
             size += len(chunk)
             if size >= MAX_ERROR_BODY:
                 break
-    except httpx.TransportError as exc:
+    except httpx.RequestError as exc:
         return exc
     finally:
         await response.aclose()

@@ -146,7 +146,7 @@ class Stream(_StreamBase[EvT]):
             try:
                 for chunk in response.iter_bytes():
                     yield from self._events_of(chunk)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 raise self._transport.wrap_stream_error(exc, response.request) from None
             self._end()
         finally:
@@ -196,7 +196,7 @@ class AsyncStream(_StreamBase[EvT]):
                 async for chunk in response.aiter_bytes():
                     for event in self._events_of(chunk):
                         yield event
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 raise self._transport.wrap_stream_error(exc, response.request) from None
             self._end()
         finally:
@@ -238,7 +238,7 @@ class _BinaryBase:
         self.response = response
         self._transport = transport
 
-    def _broken(self, exc: httpx.TransportError) -> APIConnectionError:
+    def _broken(self, exc: httpx.RequestError) -> APIConnectionError:
         """The typed error for a body cut by a reset or a read timeout (read after the call returned: not retried)."""
         if self._transport is not None:
             return self._transport.wrap_stream_error(exc, self.response.request)
@@ -280,7 +280,7 @@ class BinaryResponse(_BinaryBase):
     def read(self) -> bytes:
         try:
             return self.response.read()
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
             self.response.close()
@@ -288,7 +288,7 @@ class BinaryResponse(_BinaryBase):
     def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
         try:
             yield from self.response.iter_bytes(chunk_size)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
             self.response.close()
@@ -318,7 +318,7 @@ class AsyncBinaryResponse(_BinaryBase):
     async def read(self) -> bytes:
         try:
             return await self.response.aread()
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
             await self.response.aclose()
@@ -327,7 +327,7 @@ class AsyncBinaryResponse(_BinaryBase):
         try:
             async for chunk in self.response.aiter_bytes(chunk_size):
                 yield chunk
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
             await self.response.aclose()

@@ -173,3 +173,21 @@ def test_two_asyncio_runs_with_one_client() -> None:
 
     assert asyncio.run(once()) == 2
     assert asyncio.run(once()) == 2
+
+
+def test_undecodable_bodies_raise_typed_errors() -> None:
+    bad_gzip = {"content-encoding": "gzip"}
+    rec = Recorder(
+        answers=[
+            lambda request: sse(b"not gzip at all", headers=bad_gzip),
+            lambda request: httpx.Response(
+                200, headers={**bad_gzip, "content-type": "application/json"}, content=b"nope"
+            ),
+        ]
+    )
+    client = make_client(rec)
+    with pytest.raises(APIConnectionError, match="DecodingError"):
+        list(client.chat.v1.message.stream(REQ))
+    with pytest.raises(APIConnectionError, match="DecodingError"):
+        client.chat.v1.message.create(REQ)
+    assert len(rec.requests) == 2  # POSTs: not retried

@@ -41,3 +41,25 @@ def test_ci_runs_exactly_the_readme_test_command_and_the_demo() -> None:
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
     assert tests in ci
     assert demo in ci
+
+
+def _block(starting: str) -> str:
+    found = [b for b in BLOCKS if b.startswith(starting)]
+    assert len(found) == 1, starting
+    return found[0]
+
+
+def test_readme_client_examples_run_against_the_built_in_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dify_oapi.testing import DifyTestServer
+
+    with DifyTestServer() as server:
+        monkeypatch.setenv("DIFY_BASE_URL", server.url)
+        monkeypatch.setenv("DIFY_API_KEY", server.app_key("chat"))
+        monkeypatch.setenv("DIFY_DATASET_API_KEY", server.dataset_key)
+        namespace: dict[str, object] = {}
+        exec(BLOCKS[0], namespace)  # the opening example: Client() from the environment, a streamed answer
+        exec(_block("client = Client(default_user="), namespace)  # the unbuilt builder completed by the client
+        exec(_block("import asyncio"), namespace)  # sync and async
+        chats = server.requests_to("/chat-messages")
+    assert len(chats) == 4
+    assert all(r.json and r.json.get("user") for r in chats)

@@ -14,7 +14,8 @@ from .....core.model import SimpleResult
 from .....core.option import RequestOption
 from .....core.resource import Resource, acall, acall_stream, call, call_stream
 from .....core.streaming import AsyncStream, Stream
-from ..model.event import WorkflowEvent
+from ....chat.v1.model.event import ChatEvent  # chatflow runs replay message events too
+from ...v1.model.event import WorkflowEvent
 from ..model.workflow_run import (
     GetWorkflowRunRequest,
     RunCollector,
@@ -62,7 +63,7 @@ STREAM_BY_ID = Endpoint(
 )  # fmt: skip
 EVENTS = Endpoint(
     "GET", "/workflow/{workflow_run_id}/events", WorkflowEventsRequest, StreamEvent, kind="stream",
-    parse_as=WorkflowEvent, terminal=TERMINAL | {"message_end"},
+    parse_as=ChatEvent, terminal=TERMINAL | {"message_end"},
     summary="Follow a run's events (after a dropped stream or a pause); a finished run gives workflow_finished.",
 )  # fmt: skip
 GET = Endpoint(

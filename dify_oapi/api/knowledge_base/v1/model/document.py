@@ -3,7 +3,7 @@ download their source files, enable, disable and archive them."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 from .....core.builder import Builder, Setter
 from .....core.files import FileInput
@@ -23,6 +23,7 @@ __all__ = [
     "DocumentAction",
     "DocumentDownload",
     "DocumentFileData",
+    "DocumentSettings",
     "DocumentFileDataBuilder",
     "DocumentIndexingStatus",
     "DocumentList",
@@ -140,13 +141,11 @@ class ProcessRuleBuilder(Builder[ProcessRule]):
 # ---- create / update by text ----------------------------------------------------------------------------------
 
 
-class CreateDocumentByTextRequest(Request):
-    """``POST /datasets/{dataset_id}/document/create-by-text``. The first document of a dataset needs
-    ``indexing_technique`` and ``process_rule``; indexing runs in the background (follow the answer's ``batch``)."""
+class DocumentSettings(Request):
+    """How a document is indexed, shared by create-by-text and the ``data`` part of the file endpoints:
+    ``indexing_technique`` (creation only), ``doc_form``, ``doc_language``, ``process_rule``, ``retrieval_model``,
+    the embedding model, and ``original_document_id`` (re-create a document from an old one)."""
 
-    dataset_id: Annotated[str, Path()]
-    name: str
-    text: str
     indexing_technique: IndexingTechnique | None = None
     doc_form: DocForm | None = None
     doc_language: str | None = None
@@ -156,15 +155,11 @@ class CreateDocumentByTextRequest(Request):
     embedding_model_provider: str | None = None
     original_document_id: str | None = None
 
-    @staticmethod
-    def builder() -> CreateDocumentByTextRequestBuilder:
-        return CreateDocumentByTextRequestBuilder()
+
+SettingsT = TypeVar("SettingsT", bound=DocumentSettings)
 
 
-class CreateDocumentByTextRequestBuilder(Builder[CreateDocumentByTextRequest]):
-    dataset_id: Setter[Self, str]
-    name: Setter[Self, str]
-    text: Setter[Self, str]
+class _DocumentSettingsBuilder(Builder[SettingsT]):
     indexing_technique: Setter[Self, IndexingTechnique | None]
     doc_form: Setter[Self, DocForm | None]
     doc_language: Setter[Self, str | None]
@@ -173,6 +168,27 @@ class CreateDocumentByTextRequestBuilder(Builder[CreateDocumentByTextRequest]):
     embedding_model: Setter[Self, str | None]
     embedding_model_provider: Setter[Self, str | None]
     original_document_id: Setter[Self, str | None]
+
+
+class CreateDocumentByTextRequest(DocumentSettings):
+    """``POST /datasets/{dataset_id}/document/create-by-text``. The first document of a dataset needs
+    ``indexing_technique`` and ``process_rule``; indexing runs in the background (follow the answer's ``batch``)."""
+
+    dataset_id: Annotated[str, Path()]
+    name: str
+    text: str
+
+    @staticmethod
+    def builder() -> CreateDocumentByTextRequestBuilder:
+        return CreateDocumentByTextRequestBuilder()
+
+
+class CreateDocumentByTextRequestBuilder(
+    _DocumentSettingsBuilder[CreateDocumentByTextRequest], Builder[CreateDocumentByTextRequest]
+):
+    dataset_id: Setter[Self, str]
+    name: Setter[Self, str]
+    text: Setter[Self, str]
 
 
 class UpdateDocumentByTextRequest(Request):
@@ -207,35 +223,19 @@ class UpdateDocumentByTextRequestBuilder(Builder[UpdateDocumentByTextRequest]):
 # ---- create / update by file (multipart) ----------------------------------------------------------------------
 
 
-class DocumentFileData(Request):
+class DocumentFileData(DocumentSettings):
     """The ``data`` part (JSON) of the file endpoints: the same settings as create-by-text, without ``text``.
     ``name`` renames the document on update; ``indexing_technique`` is for creation only."""
 
     name: str | None = None
-    indexing_technique: IndexingTechnique | None = None
-    doc_form: DocForm | None = None
-    doc_language: str | None = None
-    process_rule: ProcessRule | None = None
-    retrieval_model: RetrievalModel | None = None
-    embedding_model: str | None = None
-    embedding_model_provider: str | None = None
-    original_document_id: str | None = None
 
     @staticmethod
     def builder() -> DocumentFileDataBuilder:
         return DocumentFileDataBuilder()
 
 
-class DocumentFileDataBuilder(Builder[DocumentFileData]):
+class DocumentFileDataBuilder(_DocumentSettingsBuilder[DocumentFileData], Builder[DocumentFileData]):
     name: Setter[Self, str | None]
-    indexing_technique: Setter[Self, IndexingTechnique | None]
-    doc_form: Setter[Self, DocForm | None]
-    doc_language: Setter[Self, str | None]
-    process_rule: Setter[Self, ProcessRule | None]
-    retrieval_model: Setter[Self, RetrievalModel | None]
-    embedding_model: Setter[Self, str | None]
-    embedding_model_provider: Setter[Self, str | None]
-    original_document_id: Setter[Self, str | None]
 
 
 class CreateDocumentByFileRequest(Request):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
@@ -10,6 +9,7 @@ from .....core.endpoint import Endpoint
 from .....core.errors import DifyError, InvalidRequestError
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
+from .....core.polling import apoll, poll
 from .....core.resource import Resource, acall, apaginate, call, paginate
 from ..model.annotation import (
     AnnotationItem,
@@ -123,13 +123,7 @@ class Annotation(Resource):
         ``completed``; return its last status. Raises :class:`AnnotationReplyJobError` when it ends in ``error``,
         :class:`AnnotationReplyTimeoutError` after ``timeout`` seconds."""
         request = GetAnnotationReplyStatusRequest.builder().action(action).job_id(job_id).build()
-        poll = _ReplyPoll(job_id, timeout, interval)
-        while True:
-            job = self.get_reply_status(request, option)
-            delay = poll.step(job)
-            if delay is None:
-                return job
-            sleep(delay)
+        return poll(lambda: self.get_reply_status(request, option), _ReplyPoll(job_id, timeout, interval).step, sleep)
 
     async def await_for_reply(
         self,
@@ -143,11 +137,6 @@ class Annotation(Resource):
     ) -> AnnotationReplyJob:
         """Async twin of :meth:`wait_for_reply` (``sleep`` defaults to ``asyncio.sleep``)."""
         request = GetAnnotationReplyStatusRequest.builder().action(action).job_id(job_id).build()
-        poll = _ReplyPoll(job_id, timeout, interval)
-        pause = sleep if sleep is not None else asyncio.sleep
-        while True:
-            job = await self.aget_reply_status(request, option)
-            delay = poll.step(job)
-            if delay is None:
-                return job
-            await pause(delay)
+        return await apoll(
+            lambda: self.aget_reply_status(request, option), _ReplyPoll(job_id, timeout, interval).step, sleep
+        )

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
+from .....core.polling import apoll, poll
 from .....core.resource import Resource, acall, acall_binary, apaginate, call, call_binary, paginate
 from ..indexing import IndexingPoll, ProgressCallback
 from ..model.document import (
@@ -142,16 +142,11 @@ class Document(Resource):
         ``paused``, ``IndexingTimeoutError`` after ``timeout`` seconds (indexing goes on server-side).
         """
         request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-        poll = IndexingPoll(
+        policy = IndexingPoll(
             dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
             on_progress=on_progress,
         )  # fmt: skip
-        while True:
-            status = self.get_indexing_status(request, option)
-            delay = poll.step(status)
-            if delay is None:
-                return status
-            sleep(delay)
+        return poll(lambda: self.get_indexing_status(request, option), policy.step, sleep)
 
     async def await_for_indexing(
         self,
@@ -168,14 +163,8 @@ class Document(Resource):
     ) -> IndexingStatusList:
         """Async twin of :meth:`wait_for_indexing` (``sleep`` defaults to ``asyncio.sleep``)."""
         request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-        poll = IndexingPoll(
+        policy = IndexingPoll(
             dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
             on_progress=on_progress,
         )  # fmt: skip
-        pause = sleep if sleep is not None else asyncio.sleep
-        while True:
-            status = await self.aget_indexing_status(request, option)
-            delay = poll.step(status)
-            if delay is None:
-                return status
-            await pause(delay)
+        return await apoll(lambda: self.aget_indexing_status(request, option), policy.step, sleep)

@@ -30,6 +30,7 @@ from .errors import (
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
+from .model import Response
 from .option import RequestOption
 from .retry import Failure, parse_retry_after, should_retry
 
@@ -277,7 +278,11 @@ class Transport:
 
     def parse(self, endpoint: Endpoint[Any, RespT], response: httpx.Response, content: bytes) -> RespT:
         try:
-            return endpoint.parse(content)
+            parsed = endpoint.parse(content)
+            if isinstance(parsed, Response):
+                parsed._raw = content
+                parsed._request_id = response.headers.get("x-request-id") or response.headers.get("x-trace-id")
+            return parsed
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{endpoint.method} {endpoint.path}: unexpected answer: {validation_message(exc)}",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "ALWAYS",
@@ -104,6 +104,31 @@ class Response(BaseModel):
     """Base of every response and event: unknown fields are kept (``model_extra``), missing optional ones default."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True, protected_namespaces=(), defer_build=True)
+
+    _raw: bytes | None = PrivateAttr(default=None)
+    _request_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def raw_body(self) -> bytes | None:
+        """The exact bytes the server answered (for the top-level answer of a call; None for nested models)."""
+        return self._raw
+
+    @property
+    def request_id(self) -> str | None:
+        """The request id header of the answer, when the server sent one."""
+        return self._request_id
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when the same model holds the same fields and extra fields (where it came from does not count)."""
+        if not isinstance(other, BaseModel):
+            return NotImplemented
+        return (
+            type(self) is type(other)
+            and self.__dict__ == other.__dict__
+            and self.__pydantic_extra__ == other.__pydantic_extra__
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like every pydantic model
 
 
 class SimpleResult(Response):

@@ -108,3 +108,11 @@ def test_truncated_and_invalid_json_answers_raise_validation_errors() -> None:
         with pytest.raises(errors.APIResponseValidationError) as info:
             client.dify.v1.app.info()
         assert info.value.status_code == 200
+
+
+def test_answers_keep_their_raw_body_and_request_id() -> None:
+    body = b'{"name": "app", "future_field": {"x": 1}}'
+    rec = Recorder(answers=[httpx.Response(200, headers={"x-request-id": "req-7"}, content=body)])
+    info = make_client(rec).dify.v1.app.info()
+    assert info.raw_body == body and info.request_id == "req-7"
+    assert info.model_extra == {"future_field": {"x": 1}}

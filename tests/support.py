@@ -9,6 +9,9 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import BytesParser
+from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -181,3 +184,91 @@ class LoopbackServer(ThreadingHTTPServer):
         self.shutdown()
         self.server_close()
         self._thread.join(timeout=5)
+
+
+# ---- shared by the service tests ----------------------------------------------------------------------------------
+
+MODES = ["sync", "async"]
+
+
+async def call(mode: str, resource: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """``resource.<name>(...)`` in sync mode, ``await resource.a<name>(...)`` in async mode."""
+    if mode == "sync":
+        return getattr(resource, name)(*args, **kwargs)
+    return await getattr(resource, "a" + name)(*args, **kwargs)
+
+
+async def collect(mode: str, resource: Any, name: str, *args: Any, into: list[Any] | None = None, **kwargs: Any) -> Any:
+    """Every item of the stream or pager ``resource.<name>(...)`` / ``resource.a<name>(...)``, appended to ``into``
+    as it arrives (so that what came before an error is kept)."""
+    out: list[Any] = [] if into is None else into
+    if mode == "sync":
+        for item in getattr(resource, name)(*args, **kwargs):
+            out.append(item)
+    else:
+        async for item in getattr(resource, "a" + name)(*args, **kwargs):
+            out.append(item)
+    return out
+
+
+def sse(*payloads: dict[str, Any], ping: bool = True, mixed_line_ends: bool = False) -> bytes:
+    """An SSE body: a ping frame, then one ``data:`` frame per payload (CRLF ends on odd frames if asked)."""
+    frames = [b"event: ping\n\n"] if ping else []
+    for i, payload in enumerate(payloads):
+        end = b"\r\n\r\n" if mixed_line_ends and i % 2 else b"\n\n"
+        frames.append(b"data: " + json.dumps(payload).encode() + end)
+    return b"".join(frames)
+
+
+def sse_response(*payloads: dict[str, Any], ping: bool = True, mixed_line_ends: bool = False) -> httpx.Response:
+    body = sse(*payloads, ping=ping, mixed_line_ends=mixed_line_ends)
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+
+
+def check_sent(
+    rec: Recorder,
+    method: str,
+    path: str,
+    *,
+    key: str = APP_KEY,
+    query: dict[str, str] | list[tuple[str, str]] | None = None,
+    body: Any = None,
+    index: int = -1,
+) -> None:
+    """Request ``index`` went to ``method /v1<path>`` with ``key`` and exactly ``query`` (a dict, or a list of pairs
+    compared in order), and carried the JSON ``body`` (None: no body at all; ``...``: not checked)."""
+    sent = rec.requests[index]
+    assert sent.method == method
+    assert sent.url.path == "/v1" + path
+    if isinstance(query, dict):
+        assert dict(sent.url.params) == query
+    else:
+        assert list(sent.url.params.multi_items()) == (query or [])
+    assert sent.headers["authorization"] == f"Bearer {key}"
+    if body is None:
+        assert rec.bodies[index] == b""
+    elif body is not ...:
+        assert sent.headers["content-type"] == "application/json"
+        assert json.loads(rec.bodies[index]) == body
+
+
+def multipart_parts(rec: Recorder, index: int = -1) -> dict[str, Message]:
+    """The multipart parts of request ``index``, by name (each name once)."""
+    content_type = rec.requests[index].headers["content-type"]
+    assert content_type.startswith("multipart/form-data; boundary=")
+    msg = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + rec.bodies[index]
+    )
+    assert msg.is_multipart()
+    found: dict[str, Message] = {}
+    for part in msg.iter_parts():  # type: ignore[attr-defined]
+        name = part.get_param("name", header="content-disposition")
+        assert name not in found
+        found[str(name)] = part
+    return found
+
+
+def recorded(name: str) -> dict[str, Any]:
+    """The request recorded in transcript ``name``."""
+    request: dict[str, Any] = transcript(name)["request"]
+    return request

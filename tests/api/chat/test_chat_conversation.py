@@ -24,16 +24,11 @@ from dify_oapi.api.chat.v1.model.conversation import (
 )
 from dify_oapi.core.errors import InvalidRequestError, NotFoundError
 from dify_oapi.core.model import SimpleResult
-from tests.api.chat._util import MODES, check_sent, run
+from tests.api.chat._util import check_sent, run
 from tests.support import Recorder, make_client, transcript, transcript_response
 
 USER = "sdk-fixture-user"
 CONV = "fc968351-0433-489f-becd-d04406eebf0e"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _conversation(rec: Recorder, **options: Any) -> Any:

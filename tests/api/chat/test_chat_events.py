@@ -23,16 +23,11 @@ from dify_oapi.api.chat.v1.model.event import (
 from dify_oapi.api.completion.v1.model.completion_message import CompletionMessageRequest
 from dify_oapi.core.errors import InternalServerError, InvalidParamError, StreamIncompleteError
 from dify_oapi.core.events import ErrorEvent, StreamEvent
-from tests.api.chat._util import MODES, drain, events, sse_response
+from tests.api.chat._util import drain, events, sse_response
 from tests.support import Recorder, make_client, spec
 
 BASE = {"task_id": "t1", "message_id": "m1", "conversation_id": "c1", "created_at": 1705407629}
 WF = {**BASE, "workflow_run_id": "r1"}
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _spec_events(schema: str) -> list[str]:

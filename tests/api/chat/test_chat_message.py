@@ -29,15 +29,10 @@ from dify_oapi.core.errors import (
 )
 from dify_oapi.core.events import StreamEvent
 from dify_oapi.core.model import SimpleResult
-from tests.api.chat._util import MODES, check_sent, events, run, sse_response
+from tests.api.chat._util import check_sent, events, run, sse_response
 from tests.support import Recorder, make_client, transcript, transcript_response
 
 USER = "sdk-fixture-user"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _client(rec: Recorder, **options: object) -> Client:

@@ -19,13 +19,8 @@ from dify_oapi.api.completion.v1.model.completion_message import (
 from dify_oapi.api.dify.v1.model.shared import InputFile
 from dify_oapi.core.errors import AppUnavailableError, InvalidRequestError
 from dify_oapi.core.model import SimpleResult
-from tests.api.chat._util import MODES, check_sent, events, run
+from tests.api.chat._util import check_sent, events, run
 from tests.support import Recorder, make_client, spec, transcript, transcript_response
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _examples() -> dict[str, Any]:

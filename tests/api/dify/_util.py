@@ -1,62 +1,12 @@
-"""Helpers for the ``dify`` service tests: run a method sync or async, check what was sent, read multipart parts."""
+"""Helpers for the ``dify`` service tests (the shared ones live in tests.support)."""
 
 from __future__ import annotations
 
-import json
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
-from typing import Any
+from tests.support import MODES, Recorder, check_sent, recorded
+from tests.support import call as run
+from tests.support import multipart_parts as parts
 
-from tests.support import APP_KEY, Recorder, transcript
-
-MODES = ["sync", "async"]
-
-
-async def run(mode: str, resource: Any, name: str, request: Any = None, option: Any = None) -> Any:
-    """``resource.name(request)`` in sync mode, ``await resource.aname(request)`` in async mode."""
-    if mode == "sync":
-        return getattr(resource, name)(request, option)
-    return await getattr(resource, "a" + name)(request, option)
-
-
-def check_sent(
-    rec: Recorder,
-    method: str,
-    path: str,
-    *,
-    query: list[tuple[str, str]] | None = None,
-    body: Any = None,
-    index: int = -1,
-) -> None:
-    """Request ``index``: ``method path``, exactly ``query``, the app key, and the JSON ``body`` (None: no body;
-    ``...``: not checked, e.g. multipart)."""
-    sent = rec.requests[index]
-    assert sent.method == method
-    assert sent.url.path == "/v1" + path
-    assert list(sent.url.params.multi_items()) == (query or [])
-    assert sent.headers["authorization"] == f"Bearer {APP_KEY}"
-    if body is None:
-        assert rec.bodies[index] == b""
-    elif body is not ...:
-        assert sent.headers["content-type"] == "application/json"
-        assert json.loads(rec.bodies[index]) == body
-
-
-def parts(rec: Recorder, index: int = -1) -> dict[str, Message]:
-    """The multipart parts of request ``index``, by name (each name once)."""
-    content_type = rec.requests[index].headers["content-type"]
-    assert content_type.startswith("multipart/form-data; boundary=")
-    msg = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + rec.bodies[index]
-    )
-    assert msg.is_multipart()
-    found: dict[str, Message] = {}
-    for part in msg.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        assert name not in found
-        found[str(name)] = part
-    return found
+__all__ = ["MODES", "check_file_part", "check_form_field", "check_sent", "parts", "recorded", "run"]
 
 
 def check_file_part(rec: Recorder, *, filename: str, content_type: str, content: bytes, index: int = -1) -> None:
@@ -74,9 +24,3 @@ def check_form_field(rec: Recorder, name: str, value: str, index: int = -1) -> N
     part = parts(rec, index)[name]
     assert part.get_filename() is None and "content-type" not in part
     assert part.get_payload(decode=True) == value.encode()
-
-
-def recorded(name: str) -> dict[str, Any]:
-    """The request of transcript ``name``."""
-    request: dict[str, Any] = transcript(name)["request"]
-    return request

@@ -17,16 +17,11 @@ from dify_oapi.api.knowledge_base.v1.model.child_chunk import (
 )
 from dify_oapi.core.errors import InvalidParamError
 from dify_oapi.core.model import SimpleResult
-from tests.api.knowledge_base._more_support import DOC, DS, MODES, SEG, check_sent, collect, recorded_body, run
+from tests.api.knowledge_base._more_support import DOC, DS, SEG, check_sent, collect, recorded_body, run
 from tests.support import Recorder, make_client, transcript_response
 
 CHUNKS = f"/datasets/{DS}/documents/{DOC}/segments/{SEG}/child_chunks"
 CHUNK = "613e3361-1e79-4306-8c72-174d9fc8ee73"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _chunks(rec: Recorder) -> object:

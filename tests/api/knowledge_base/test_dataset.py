@@ -3,7 +3,6 @@ from the real server's transcripts (Dify 1.14.1), with the dataset key."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
@@ -44,46 +43,14 @@ from dify_oapi.core.errors import (
     UnauthorizedError,
 )
 from dify_oapi.core.model import SimpleResult
-from tests.support import DATASET_KEY, Recorder, make_client, transcript, transcript_response
+from tests.api.knowledge_base._more_support import check_sent, run
+from tests.support import DATASET_KEY, Recorder, make_client, recorded, transcript, transcript_response
 
 DS = "36608bde-4b2d-4703-b0a8-9584a6e9d0c5"
-MODES = ["sync", "async"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _dataset(rec: Recorder, **options: Any) -> Any:
     return make_client(rec, **options).knowledge_base.v1.dataset
-
-
-async def run(mode: str, resource: Any, name: str, request: Any) -> Any:
-    if mode == "sync":
-        return getattr(resource, name)(request)
-    return await getattr(resource, "a" + name)(request)
-
-
-def check_sent(
-    rec: Recorder, method: str, path: str, *, query: list[tuple[str, str]] | None = None, body: Any = None
-) -> None:
-    """The last request: ``method path``, exactly ``query`` (in order), the dataset key, and ``body`` (None: no
-    body at all)."""
-    sent = rec.requests[-1]
-    assert sent.method == method
-    assert sent.url.path == "/v1" + path
-    assert list(sent.url.params.multi_items()) == (query or [])
-    assert sent.headers["authorization"] == f"Bearer {DATASET_KEY}"
-    if body is None:
-        assert rec.bodies[-1] == b""
-    else:
-        assert sent.headers["content-type"] == "application/json"
-        assert json.loads(rec.bodies[-1]) == body
-
-
-def recorded(name: str) -> dict[str, Any]:
-    return transcript(name)["request"]
 
 
 # ---- create -----------------------------------------------------------------------------------------------------

@@ -5,11 +5,7 @@ transcripts (Dify 1.14.1), with the dataset key. The wait-for-indexing helper is
 from __future__ import annotations
 
 import io
-import json
 import zipfile
-from email.message import Message
-from email.parser import BytesParser
-from email.policy import HTTP
 from pathlib import Path
 from typing import Any
 
@@ -52,61 +48,17 @@ from dify_oapi.core.errors import (
     UnsupportedMediaTypeError,
 )
 from dify_oapi.core.model import SimpleResult
-from tests.support import DATASET_KEY, Recorder, make_client, transcript, transcript_response
+from tests.api.knowledge_base._more_support import check_sent, run
+from tests.support import Recorder, make_client, recorded, transcript, transcript_response
+from tests.support import multipart_parts as parts
 
 DS = "36608bde-4b2d-4703-b0a8-9584a6e9d0c5"
 DOC_TEXT = "91814b72-81fc-4e3d-8b79-adbcabfaab7f"
 DOC_FILE = "1879ef21-4781-4955-90de-e2e671e920f7"
-MODES = ["sync", "async"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _document(rec: Recorder, **options: Any) -> Any:
     return make_client(rec, **options).knowledge_base.v1.document
-
-
-async def run(mode: str, resource: Any, name: str, request: Any) -> Any:
-    if mode == "sync":
-        return getattr(resource, name)(request)
-    return await getattr(resource, "a" + name)(request)
-
-
-def check_sent(
-    rec: Recorder, method: str, path: str, *, query: list[tuple[str, str]] | None = None, body: Any = None,
-    index: int = -1,
-) -> None:  # fmt: skip
-    """Request ``index``: ``method path``, exactly ``query``, the dataset key, and the JSON ``body`` (None: no body;
-    ``...``: not checked, e.g. multipart)."""
-    sent = rec.requests[index]
-    assert sent.method == method
-    assert sent.url.path == "/v1" + path
-    assert list(sent.url.params.multi_items()) == (query or [])
-    assert sent.headers["authorization"] == f"Bearer {DATASET_KEY}"
-    if body is None:
-        assert rec.bodies[index] == b""
-    elif body is not ...:
-        assert sent.headers["content-type"] == "application/json"
-        assert json.loads(rec.bodies[index]) == body
-
-
-def parts(rec: Recorder, index: int = -1) -> dict[str, Message]:
-    """The multipart parts of request ``index``, by name."""
-    content_type = rec.requests[index].headers["content-type"]
-    assert content_type.startswith("multipart/form-data; boundary=")
-    msg = BytesParser(policy=HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + rec.bodies[index]
-    )
-    assert msg.is_multipart()
-    found: dict[str, Message] = {}
-    for part in msg.iter_parts():  # type: ignore[attr-defined]
-        name = part.get_param("name", header="content-disposition")
-        assert name not in found
-        found[str(name)] = part
-    return found
 
 
 def check_parts(rec: Recorder, recorded_parts: list[dict[str, Any]], index: int = -1) -> None:
@@ -123,10 +75,6 @@ def check_parts(rec: Recorder, recorded_parts: list[dict[str, Any]], index: int 
         else:
             assert got.get_filename() is None and "content-type" not in got
             assert payload == want["value"].encode()
-
-
-def recorded(name: str) -> dict[str, Any]:
-    return transcript(name)["request"]
 
 
 def _result(doc_id: str = "d-1", batch: str = "b-1") -> httpx.Response:

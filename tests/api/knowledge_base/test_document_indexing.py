@@ -17,12 +17,6 @@ from tests.support import DATASET_KEY, Recorder, make_client, transcript_respons
 DS = "36608bde-4b2d-4703-b0a8-9584a6e9d0c5"
 BATCH = "20261122225208831366"
 PATH = f"/v1/datasets/{DS}/documents/{BATCH}/indexing-status"
-MODES = ["sync", "async"]
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def status(*docs: tuple[str, str, int, int], error: str | None = None) -> httpx.Response:

@@ -22,17 +22,12 @@ from dify_oapi.api.knowledge_base.v1.model.metadata import (
 )
 from dify_oapi.core.errors import InvalidRequestError, NotFoundError
 from dify_oapi.core.model import SimpleResult
-from tests.api.knowledge_base._more_support import DS, MODES, check_sent, recorded_body, run
+from tests.api.knowledge_base._more_support import DS, check_sent, recorded_body, run
 from tests.support import Recorder, make_client, transcript_response
 
 FIELD = "01f25223-3695-429b-b2c3-fd7661d61d38"
 DOCUMENT = "91814b72-81fc-4e3d-8b79-adbcabfaab7f"
 FIELDS = f"/datasets/{DS}/metadata"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _metadata(rec: Recorder) -> object:

@@ -8,13 +8,8 @@ import pytest
 
 from dify_oapi.api.knowledge_base.v1.model.model import ListModelsRequest, ModelProvider, ModelProviderList
 from dify_oapi.core.errors import AuthenticationError
-from tests.api.knowledge_base._more_support import MODES, check_sent, run
+from tests.api.knowledge_base._more_support import check_sent, run
 from tests.support import Recorder, make_client, transcript_response
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _model(rec: Recorder) -> object:

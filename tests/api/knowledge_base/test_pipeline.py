@@ -36,16 +36,11 @@ from dify_oapi.core.errors import (
     StreamIncompleteError,
 )
 from dify_oapi.core.events import StreamEvent
-from tests.api.knowledge_base._more_support import DS, MODES, check_sent, collect, run, sse_response
+from tests.api.knowledge_base._more_support import DS, check_sent, collect, run, sse_response
 from tests.support import DATASET_KEY, Recorder, make_client
 
 NODE = "1719288585006"
 FILE_ID = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _pipeline(rec: Recorder) -> Any:

@@ -21,15 +21,10 @@ from dify_oapi.api.knowledge_base.v1.model.segment import (
 )
 from dify_oapi.core.errors import InvalidRequestError, NotFoundError
 from dify_oapi.core.model import SimpleResult
-from tests.api.knowledge_base._more_support import DOC, DS, MODES, SEG, check_sent, collect, recorded_body, run
+from tests.api.knowledge_base._more_support import DOC, DS, SEG, check_sent, collect, recorded_body, run
 from tests.support import Recorder, make_client, transcript_response
 
 SEGMENTS = f"/datasets/{DS}/documents/{DOC}/segments"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _segment(rec: Recorder) -> object:

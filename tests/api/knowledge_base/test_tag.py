@@ -21,15 +21,10 @@ from dify_oapi.api.knowledge_base.v1.model.tag import (
 )
 from dify_oapi.core.errors import BadRequestError, InvalidParamError, NotFoundError
 from dify_oapi.core.model import SimpleResult
-from tests.api.knowledge_base._more_support import DS, MODES, check_sent, recorded_body, run
+from tests.api.knowledge_base._more_support import DS, check_sent, recorded_body, run
 from tests.support import Recorder, make_client, transcript_response
 
 TAG = "a1cf2c41-31a7-4578-b931-f9b56459af06"
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 def _tag(rec: Recorder) -> object:

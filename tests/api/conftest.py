@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.dify._util import MODES
+from tests.support import MODES
 
 
 @pytest.fixture(params=MODES)

@@ -59,7 +59,3 @@ def event_union(*models: type[StreamEvent]) -> Any:
         return model.__name__ if model is not None else "StreamEvent"
 
     return Annotated[Union[(*members, Annotated[StreamEvent, Tag("StreamEvent")])], Discriminator(pick)]
-
-
-Terminal = frozenset[str]
-__all__ += ["Terminal"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
@@ -13,10 +14,12 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 __all__ = [
     "ALWAYS",
     "Body",
+    "Field",
     "File",
     "Form",
     "FormJson",
     "JsonObject",
+    "LenientStr",
     "Path",
     "Query",
     "Request",
@@ -85,19 +88,12 @@ class Request(BaseModel):
             self.model_fields_set.update(always)
 
 
-_ALWAYS_CACHE: dict[type[BaseModel], tuple[str, ...]] = {}
-
-
+@cache
 def _always_fields(cls: type[BaseModel]) -> tuple[str, ...]:
-    found = _ALWAYS_CACHE.get(cls)
-    if found is None:
-        found = tuple(
-            name
-            for name, info in cls.model_fields.items()
-            if any(isinstance(m, Body) and m.always for m in info.metadata)
-        )
-        _ALWAYS_CACHE[cls] = found
-    return found
+    """The fields marked ``ALWAYS``: sent with their default even when not set."""
+    return tuple(
+        name for name, info in cls.model_fields.items() if any(isinstance(m, Body) and m.always for m in info.metadata)
+    )
 
 
 class Response(BaseModel):
@@ -190,5 +186,3 @@ of a failed run): always a dict here, ``{}`` for ``null`` or an empty string."""
 
 LenientStr = Annotated[str, BeforeValidator(lambda v: v if v is None or isinstance(v, str) else str(v))]
 """A string the server sometimes sends as a number (``binding_count``, prices)."""
-
-__all__ += ["Field", "LenientStr"]

@@ -23,7 +23,7 @@ from .errors import (
     StreamIncompleteError,
     error_class_for_code,
 )
-from .events import ErrorEvent, StreamEvent
+from .events import ErrorEvent
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -350,6 +350,3 @@ class AsyncBinaryResponse(_BinaryBase):
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self.close()
-
-
-__all__ += ["StreamEvent"]

@@ -358,24 +358,14 @@ class Transport:
             state.attempt += 1
 
     def request(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
-        response = self.send(endpoint, request, option)
-        try:
-            content = response.read()
-        except httpx.RequestError as exc:
-            raise self._transport_error(exc, response.request)[1] from None
-        finally:
-            response.close()
-        return self.parse(endpoint, response, content)
+        response = self.send(endpoint, request, option)  # a JSON answer comes back already read, in the retry loop
+        response.close()
+        return self.parse(endpoint, response, response.content)
 
     async def arequest(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
         response = await self.asend(endpoint, request, option)
-        try:
-            content = await response.aread()
-        except httpx.RequestError as exc:
-            raise self._transport_error(exc, response.request)[1] from None
-        finally:
-            await response.aclose()
-        return self.parse(endpoint, response, content)
+        await response.aclose()
+        return self.parse(endpoint, response, response.content)
 
     def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]

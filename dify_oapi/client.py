@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
 
 import httpx
 from pydantic import ConfigDict, Field
@@ -13,7 +15,9 @@ from .core._log import configure_from_env
 from .core._transport import Transport
 from .core.builder import Builder, Setter
 from .core.config import DEFAULT_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT, DEFAULT_TIMEOUT, Config, to_timeout
+from .core.endpoint import HttpMethod
 from .core.model import Request
+from .core.option import RequestOption
 from .core.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -22,8 +26,13 @@ if TYPE_CHECKING:
     from .api.dify.service import DifyService
     from .api.knowledge_base.service import KnowledgeBaseService
     from .api.workflow.service import WorkflowService
+    from .core._raw import Auth, Files, Params
+    from .core.events import StreamEvent
+    from .core.streaming import AsyncStream, Stream
 
 __all__ = ["SERVICES", "Client", "ClientBuilder", "ClientOptions"]
+
+T = TypeVar("T")
 
 SERVICES = ("chat", "completion", "workflow", "knowledge_base", "dify")
 
@@ -77,6 +86,49 @@ class Client:
     def builder() -> ClientBuilder:
         return ClientBuilder()
 
+    def with_options(
+        self,
+        *,
+        api_key: str | None = None,
+        dataset_api_key: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        default_user: str | None = None,
+        headers: dict[str, str] | None = None,
+        stream_read_timeout: float | None = None,
+    ) -> Client:
+        """A Client with other defaults over this Client's connection pools (no new connections, no second pool).
+
+        Options left at None keep this Client's value; ``headers`` are added to this Client's headers (a name given
+        again, in any case, replaces it). Closing the derived Client leaves this one's pools open; closing this
+        Client closes them for every Client derived from it.
+        """
+        if max_retries is not None and max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        if stream_read_timeout is not None and stream_read_timeout <= 0:
+            raise ValueError("stream_read_timeout must be > 0")
+        config = self.config
+        changes: dict[str, Any] = {}
+        if api_key is not None:
+            changes["api_key"] = api_key
+        if dataset_api_key is not None:
+            changes["dataset_api_key"] = dataset_api_key
+        if timeout is not None:
+            changes["timeout"] = to_timeout(timeout)
+        if max_retries is not None:
+            changes["retry"] = replace(config.retry, max_retries=max_retries)
+        if default_user is not None:
+            changes["default_user"] = default_user
+        if headers:
+            given = {name.lower() for name in headers}
+            kept = tuple((name, value) for name, value in config.headers if name.lower() not in given)
+            changes["headers"] = (*kept, *headers.items())
+        if stream_read_timeout is not None:
+            changes["stream_read_timeout"] = stream_read_timeout
+        derived = object.__new__(Client)
+        derived._transport = self._transport.derive(replace(config, **changes))
+        return derived
+
     @property
     def config(self) -> Config:
         return self._transport.config
@@ -116,6 +168,201 @@ class Client:
         from .api.dify.service import DifyService
 
         return DifyService(self._transport)
+
+    # ---- raw requests: operations this SDK does not model yet ------------------------------------------------------
+
+    @overload
+    def request(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> dict[str, Any] | None: ...
+    @overload
+    def request(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        cast_to: type[T],
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> T | None: ...
+    def request(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        cast_to: Any = dict,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call an operation this SDK does not model yet, through the same transport as every modelled call.
+
+        ``path`` is relative to ``base_url`` (``"/apps/annotations"``); ``params`` go to the query (lists repeated),
+        ``json`` is the JSON body, ``files`` and ``data`` make a multipart form. The answer is parsed into
+        ``cast_to`` (``dict`` or a pydantic model); an empty answer (204) is None. Keys: the dataset key for
+        ``/datasets...`` and ``/workspaces...``, else the app key (``auth=`` overrides). Retries: GET, PUT and DELETE
+        are safe, POST only with ``retry_safe=True``. Errors are the typed errors of every call.
+        """
+        from .core._raw import plan
+
+        endpoint, encoded = plan(
+            method,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            auth=auth,
+            retry_safe=retry_safe,
+            cast_to=cast_to,
+        )
+        return self._transport.request(endpoint, encoded, option)
+
+    @overload
+    async def arequest(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> dict[str, Any] | None: ...
+    @overload
+    async def arequest(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        cast_to: type[T],
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> T | None: ...
+    async def arequest(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        cast_to: Any = dict,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Async twin of :meth:`request`."""
+        from .core._raw import plan
+
+        endpoint, encoded = plan(
+            method,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            auth=auth,
+            retry_safe=retry_safe,
+            cast_to=cast_to,
+        )
+        return await self._transport.arequest(endpoint, encoded, option)
+
+    def stream(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+        terminal: Collection[str] = (),
+    ) -> Stream[StreamEvent]:
+        """A raw SSE stream (see :meth:`request`): every event as a :class:`StreamEvent` (its fields in
+        ``model_extra``), pings skipped, an ``error`` event raised as its typed error. ``terminal`` names the events
+        that complete the stream (a stream closing before one raises ``StreamIncompleteError``)."""
+        from .core._raw import plan
+        from .core.resource import _run_stream
+
+        endpoint, encoded = plan(
+            method,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            auth=auth,
+            retry_safe=retry_safe,
+            stream=True,
+            terminal=terminal,
+        )
+        stream: Stream[StreamEvent] = _run_stream(self._transport, endpoint, encoded, option)
+        return stream
+
+    def astream(
+        self,
+        method: HttpMethod,
+        path: str,
+        *,
+        params: Params | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: Files | None = None,
+        data: Mapping[str, Any] | None = None,
+        auth: Auth | None = None,
+        option: RequestOption | None = None,
+        retry_safe: bool | None = None,
+        terminal: Collection[str] = (),
+    ) -> AsyncStream[StreamEvent]:
+        """Async twin of :meth:`stream` (``async with client.astream(...) as events``)."""
+        from .core._raw import plan
+        from .core.resource import _run_astream
+
+        endpoint, encoded = plan(
+            method,
+            path,
+            params=params,
+            json=json,
+            files=files,
+            data=data,
+            auth=auth,
+            retry_safe=retry_safe,
+            stream=True,
+            terminal=terminal,
+        )
+        stream: AsyncStream[StreamEvent] = _run_astream(self._transport, endpoint, encoded, option)
+        return stream
 
     # ---- lifecycle ------------------------------------------------------------------------------------------------
 

@@ -56,8 +56,12 @@ class Transport:
         config: Config,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        *,
+        parent: Transport | None = None,
     ) -> None:
         self.config = config
+        # A derived transport (Client.with_options) sends through the pools of its root and never closes them.
+        self._parent = parent
         self._client = http_client
         self._owns_client = http_client is None
         self._aclient = async_http_client
@@ -75,10 +79,22 @@ class Transport:
             "limits": httpx.Limits(max_connections=1000, max_keepalive_connections=100),
         }
 
-    @property
-    def client(self) -> httpx.Client:
+    def derive(self, config: Config) -> Transport:
+        """A transport with another configuration over the same connection pools (closing it leaves them open)."""
+        return Transport(config, parent=self._parent or self)
+
+    def _check_open(self) -> Transport | None:
+        """The root whose pools a derived transport uses (None for a root); raises once either is closed."""
         if self._closed:
             raise ClientClosedError("this Client is closed")
+        if self._parent is not None and self._parent._closed:
+            raise ClientClosedError("the Client this one was derived from (with_options) is closed")
+        return self._parent
+
+    @property
+    def client(self) -> httpx.Client:
+        if (root := self._check_open()) is not None:
+            return root.client
         if self._client is None:
             self._client = httpx.Client(**self._new_client_kwargs())
         if self._client.is_closed:
@@ -87,8 +103,8 @@ class Transport:
 
     @property
     def aclient(self) -> httpx.AsyncClient:
-        if self._closed:
-            raise ClientClosedError("this Client is closed")
+        if (root := self._check_open()) is not None:
+            return root.aclient
         loop = asyncio.get_running_loop()
         if self._aclient is not None and self._owns_aclient and self._aclient_loop is not loop:
             # Connections belong to the loop that opened them: a new asyncio.run() gets a new pool.
@@ -102,11 +118,13 @@ class Transport:
 
     def close(self) -> None:
         self._closed = True
-        if self._client is not None and self._owns_client:
+        if self._parent is None and self._client is not None and self._owns_client:
             self._client.close()
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._parent is not None:
+            return
         if self._client is not None and self._owns_client:
             self._client.close()
         if self._aclient is not None and self._owns_aclient:
@@ -120,7 +138,7 @@ class Transport:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._closed or (self._parent is not None and self._parent._closed)
 
     # ---- building requests ------------------------------------------------------------------------------------
 
@@ -156,7 +174,11 @@ class Transport:
         return request
 
     def encode(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> Encoded:
-        encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
+        """The HTTP parts of ``request`` (a raw call, ``Client.request``, comes already encoded)."""
+        if isinstance(request, Encoded):
+            encoded = request
+        else:
+            encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
         if self._key(endpoint, option) is None:
             which = (
                 "dataset_api_key (DIFY_DATASET_API_KEY)" if endpoint.key_kind == "dataset" else "api_key (DIFY_API_KEY)"

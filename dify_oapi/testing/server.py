@@ -36,7 +36,8 @@ class DifyTestServer:
     Settings: ``indexing_seconds`` (documents go waiting -> parsing -> splitting -> indexing -> completed over this
     time), ``chunk_delay`` (seconds between streamed events), ``form_ttl_seconds`` (human-input forms expire after
     it), ``stall_seconds`` (the longest a stalled stream stays open), ``pause_workflows`` (every workflow run
-    pauses for human input), ``tts_enabled`` (False: text-to-audio answers 400 ``TTS is not enabled``).
+    pauses for human input), ``tts_enabled`` (False: text-to-audio answers 400 ``TTS is not enabled``), ``host`` and
+    ``port`` (where to listen; ``port=0``: a free one).
 
     Faults for tests: :meth:`set_latency`, :meth:`fail_next`, :meth:`drop_stream`, :meth:`stream_error`,
     :meth:`stall_stream`, :meth:`expire_forms`, :meth:`reset_faults`. What it received: :attr:`requests`.
@@ -54,6 +55,8 @@ class DifyTestServer:
         app_keys: dict[str, str] | None = None,
         dataset_key: str = "dataset-test-key",
         log_level: str = "critical",
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         keys = {kind: f"app-test-{kind}-key" for kind in APP_KINDS}
         keys.update(app_keys or {})
@@ -66,6 +69,8 @@ class DifyTestServer:
             indexing_seconds, chunk_delay, form_ttl_seconds, stall_seconds, pause_workflows, tts_enabled
         )
         self._log_level = log_level
+        self._host = host
+        self._want_port = port
         self._port = 0
         self._shared = Shared("http://127.0.0.1:0/v1", self.settings)
         self._lock = self._shared.lock
@@ -96,8 +101,12 @@ class DifyTestServer:
         # body) waited ~40 ms for the client's delayed ACK.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(128)
+        try:
+            sock.bind((self._host, self._want_port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
         self._socket = sock
         self._port = sock.getsockname()[1]
         self._shared.base_url = self.url
@@ -155,8 +164,9 @@ class DifyTestServer:
 
     @property
     def url(self) -> str:
-        """The base URL of the Service API, ``http://127.0.0.1:<port>/v1``."""
-        return f"http://127.0.0.1:{self.port}/v1"
+        """The base URL of the Service API, ``http://<host>:<port>/v1`` (``127.0.0.1`` and a free port by default)."""
+        host = "127.0.0.1" if self._host in ("", "0.0.0.0") else self._host
+        return f"http://{host}:{self.port}/v1"
 
     def app_key(self, kind: str = "chat") -> str:
         """The API key of an app: ``"chat"`` (chatflow), ``"completion"`` or ``"workflow"``."""

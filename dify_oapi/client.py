@@ -42,8 +42,10 @@ class Client:
 
     ``Client()`` reads ``DIFY_BASE_URL`` (default ``https://api.dify.ai/v1``), ``DIFY_API_KEY`` (app endpoints) and
     ``DIFY_DATASET_API_KEY`` (knowledge endpoints). Every argument can also be given here or with
-    ``Client.builder()``. One sync and one lazily created async httpx client serve every service; pass your own with
-    ``http_client`` / ``async_http_client``. Use it with ``with`` / ``async with`` or call ``close()`` / ``aclose()``.
+    ``Client.builder()``. One sync httpx client (created on first use) and one async httpx client per event loop
+    serve every service; pass your own with ``http_client`` / ``async_http_client``. Use it with ``with`` /
+    ``async with`` or call ``close()`` / ``aclose()``: either closes every HTTP client it created, whichever loop or
+    thread used it. A forked child process opens its own connections.
     """
 
     def __init__(

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import __version__
 from ._log import logger
+from ._pools import Pools
 from .builder import Builder
 from .config import Config, to_timeout
 from .endpoint import Encoded, Endpoint, plan_user_field, validation_message
@@ -51,94 +52,65 @@ class _Attempt:
 
 
 class Transport:
+    """Sends through :class:`Pools`: its own (``owns_pools``, closed with it) or a parent's, shared by a derived
+    client (closing that one leaves the pools open)."""
+
     def __init__(
         self,
         config: Config,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         *,
-        parent: Transport | None = None,
+        pools: Pools | None = None,
     ) -> None:
         self.config = config
-        # A derived transport (Client.with_options) sends through the pools of its root and never closes them.
-        self._parent = parent
-        self._client = http_client
-        self._owns_client = http_client is None
-        self._aclient = async_http_client
-        self._owns_aclient = async_http_client is None
-        self._aclient_loop: asyncio.AbstractEventLoop | None = None
+        self.owns_pools = pools is None
+        self.pools = (
+            pools
+            if pools is not None
+            else Pools(timeout=config.timeout, http_client=http_client, async_http_client=async_http_client)
+        )
         self._closed = False
         self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
 
     # ---- clients ----------------------------------------------------------------------------------------------
 
-    def _new_client_kwargs(self) -> dict[str, Any]:
-        return {
-            "timeout": self.config.timeout,
-            "follow_redirects": False,
-            "limits": httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-        }
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ClientClosedError("this Client is closed")
+        if self.pools.closed:
+            if not self.owns_pools:
+                raise ClientClosedError("the Client this one was derived from (with_options) is closed")
+            raise ClientClosedError("this Client is closed")
 
     def derive(self, config: Config) -> Transport:
         """A transport with another configuration over the same connection pools (closing it leaves them open)."""
-        return Transport(config, parent=self._parent or self)
-
-    def _check_open(self) -> Transport | None:
-        """The root whose pools a derived transport uses (None for a root); raises once either is closed."""
-        if self._closed:
-            raise ClientClosedError("this Client is closed")
-        if self._parent is not None and self._parent._closed:
-            raise ClientClosedError("the Client this one was derived from (with_options) is closed")
-        return self._parent
+        return Transport(config, pools=self.pools)
 
     @property
     def client(self) -> httpx.Client:
-        if (root := self._check_open()) is not None:
-            return root.client
-        if self._client is None:
-            self._client = httpx.Client(**self._new_client_kwargs())
-        if self._client.is_closed:
-            raise ClientClosedError("the httpx.Client given to this Client is closed")
-        return self._client
+        """The sync httpx client (created once, on first use)."""
+        self._check_open()
+        return self.pools.sync()
 
-    @property
-    def aclient(self) -> httpx.AsyncClient:
-        if (root := self._check_open()) is not None:
-            return root.aclient
-        loop = asyncio.get_running_loop()
-        if self._aclient is not None and self._owns_aclient and self._aclient_loop is not loop:
-            # Connections belong to the loop that opened them: a new asyncio.run() gets a new pool.
-            self._aclient = None
-        if self._aclient is None:
-            self._aclient = httpx.AsyncClient(**self._new_client_kwargs())
-            self._aclient_loop = loop
-        if self._aclient.is_closed:
-            raise ClientClosedError("the httpx.AsyncClient given to this Client is closed")
-        return self._aclient
+    async def aclient(self) -> httpx.AsyncClient:
+        """The async httpx client of the running event loop (one per loop, created on first use in it)."""
+        self._check_open()
+        return await self.pools.async_()
 
     def close(self) -> None:
         self._closed = True
-        if self._parent is None and self._client is not None and self._owns_client:
-            self._client.close()
+        if self.owns_pools:
+            self.pools.close()
 
     async def aclose(self) -> None:
         self._closed = True
-        if self._parent is not None:
-            return
-        if self._client is not None and self._owns_client:
-            self._client.close()
-        if self._aclient is not None and self._owns_aclient:
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:  # pragma: no cover - aclose always runs in a loop
-                running = None
-            if self._aclient_loop is running:
-                await self._aclient.aclose()
-            self._aclient = None
+        if self.owns_pools:
+            await self.pools.aclose()
 
     @property
     def closed(self) -> bool:
-        return self._closed or (self._parent is not None and self._parent._closed)
+        return self._closed or self.pools.closed
 
     # ---- building requests ------------------------------------------------------------------------------------
 
@@ -352,7 +324,7 @@ class Transport:
     async def asend(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
         """Async twin of :meth:`send`."""
         state = self._state(endpoint, request, option)
-        client = self.aclient
+        client = await self.aclient()
         while True:
             state.rewind()
             prepared = self._build(client, endpoint, state.encoded, option)

@@ -57,8 +57,8 @@ def test_context_managers_close_own_clients_only() -> None:
     with pytest.raises(ClientClosedError):
         client.dify.v1.app.info()
     with Client(api_key="k", base_url="http://127.0.0.1:9/v1") as mine:
-        _ = mine._transport.client
-    assert mine._transport._client is not None and mine._transport._client.is_closed
+        http = mine._transport.client
+    assert http.is_closed
 
 
 async def test_async_context_manager() -> None:

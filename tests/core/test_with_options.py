@@ -155,6 +155,7 @@ def test_sync_derived_client_shares_the_pool_and_closing_it_leaves_the_parent_op
     parent = Client(base_url=_url(ports_server), api_key="app-parent")
     try:
         parent.dify.v1.app.info()
+        http = parent._transport.client
         child = parent.with_options(api_key="app-child")
         assert child._transport.client is parent._transport.client  # one httpx.Client, one pool
         child.dify.v1.app.info()
@@ -178,7 +179,7 @@ def test_sync_derived_client_shares_the_pool_and_closing_it_leaves_the_parent_op
         assert len({port for port, _, _ in ports_server.seen}) == 1
     finally:
         parent.close()
-    assert parent._transport._client is not None and parent._transport._client.is_closed
+    assert http.is_closed
     assert grandchild.is_closed  # closing the parent closes the pools of every client derived from it
     with pytest.raises(ClientClosedError, match="derived"):
         grandchild.dify.v1.app.info()
@@ -191,7 +192,8 @@ async def test_async_derived_client_shares_the_pool_and_closing_it_leaves_the_pa
     try:
         await parent.dify.v1.app.ainfo()
         child = parent.with_options(api_key="app-child")
-        assert child._transport.aclient is parent._transport.aclient
+        http = await parent._transport.aclient()
+        assert await child._transport.aclient() is http
         await child.dify.v1.app.ainfo()
         await child.aclose()
         async with parent.with_options(max_retries=1) as scoped:
@@ -204,7 +206,7 @@ async def test_async_derived_client_shares_the_pool_and_closing_it_leaves_the_pa
         assert len(ports_server.seen) == 4
     finally:
         await parent.aclose()
-    assert parent._transport._aclient is None or parent._transport._aclient.is_closed
+    assert http.is_closed
 
 
 def test_a_given_http_client_is_shared_and_never_closed() -> None:
@@ -222,5 +224,5 @@ def test_a_given_http_client_is_shared_and_never_closed() -> None:
 def test_deriving_opens_nothing() -> None:
     parent = Client(base_url="http://127.0.0.1:9/v1", api_key="k")
     child = parent.with_options(api_key="k2")
-    assert parent._transport._client is None and child._transport._client is None
+    assert parent._transport.pools.current() is None and child._transport.pools.current() is None
     parent.close()

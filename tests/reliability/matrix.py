@@ -630,7 +630,7 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
             except Exception as exc:
                 outcome = exc
             res.elapsed = time.monotonic() - started
-            res.leaked = _pool_leaks(client._transport._client)
+            res.leaked = _pool_leaks(client._transport.pools.current())
             client.close()
         else:
 
@@ -643,7 +643,7 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
                 except Exception as exc:
                     err = exc
                 elapsed = time.monotonic() - started
-                leaked = _pool_leaks(client._transport._aclient)
+                leaked = sum(map(_pool_leaks, client._transport.pools.async_clients()))
                 await client.aclose()
                 return got, err, elapsed, leaked
 

@@ -69,7 +69,7 @@ def test_200_threads_share_one_client_without_cross_talk() -> None:
         assert failures == []
         assert answers == {f"thread-{i}": f"thread-{i}" for i in range(THREADS)}
         assert len(server.seen) == THREADS
-        assert _pool_leaks(client._transport._client) == 0
+        assert _pool_leaks(client._transport.pools.current()) == 0
 
 
 async def test_1000_tasks_share_one_async_client_without_cross_talk() -> None:
@@ -86,7 +86,7 @@ async def test_1000_tasks_share_one_async_client_without_cross_talk() -> None:
             results = await asyncio.wait_for(asyncio.gather(*(work(i) for i in range(TASKS))), 90)
             assert dict(results) == {f"task-{i}": f"task-{i}" for i in range(TASKS)}
             assert len(server.seen) == TASKS
-            assert _pool_leaks(client._transport._aclient) == 0
+            assert sum(map(_pool_leaks, client._transport.pools.async_clients())) == 0
 
 
 def test_a_stream_left_early_returns_its_connection() -> None:
@@ -94,7 +94,7 @@ def test_a_stream_left_early_returns_its_connection() -> None:
         for _ in range(3):
             with client.chat.v1.message.stream(_request("early")) as stream:
                 next(iter(stream))
-            assert _pool_leaks(client._transport._client) == 0
+            assert _pool_leaks(client._transport.pools.current()) == 0
         assert client.chat.v1.message.create(_request("after")).answer == "after"
 
 
@@ -104,7 +104,7 @@ async def test_an_async_stream_left_early_returns_its_connection() -> None:
             for _ in range(3):
                 async with client.chat.v1.message.astream(_request("early")) as stream:
                     await stream.__anext__()
-                assert _pool_leaks(client._transport._aclient) == 0
+                assert sum(map(_pool_leaks, client._transport.pools.async_clients())) == 0
             assert (await client.chat.v1.message.acreate(_request("after"))).answer == "after"
 
 
@@ -161,4 +161,4 @@ def test_an_upload_that_cannot_be_rewound_is_never_sent_twice() -> None:
             client.dify.v1.file.upload(request)
         assert len(server.seen) == 1
         assert b"once only" in server.seen[0].body
-        assert _pool_leaks(client._transport._client) == 0
+        assert _pool_leaks(client._transport.pools.current()) == 0

@@ -14,7 +14,7 @@ Reading a method on the resource *class* gives the descriptor itself, whose ``.e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, overload
 
 from .builder import Builder
 from .endpoint import Endpoint
@@ -27,8 +27,11 @@ if TYPE_CHECKING:
     from ._transport import Transport
 
 __all__ = [
+    "BoundMethod",
     "Collector",
     "Method",
+    "OptionalBoundMethod",
+    "OptionalMethod",
     "Resource",
     "acall",
     "acall_binary",
@@ -40,6 +43,7 @@ __all__ = [
     "call_collect",
     "call_stream",
     "iter_endpoints",
+    "optional_request",
     "paginate",
 ]
 
@@ -64,11 +68,18 @@ class Resource:
 
 
 class BoundMethod(Protocol[ReqT_contra, OutT_co]):
-    """A resource method: takes a built request (or its unbuilt builder, which the Client completes with its
-    ``default_user`` and builds) and an optional :class:`RequestOption`."""
+    """A resource method whose request has required fields: takes that request, built or as its unbuilt builder
+    (which the Client completes with its ``default_user`` and builds), and an optional :class:`RequestOption`.
+    Another request type, another request's builder, or no request at all is a type error."""
+
+    def __call__(self, request: ReqT_contra | Builder[ReqT_contra], option: RequestOption | None = None) -> OutT_co: ...
+
+
+class OptionalBoundMethod(Protocol[ReqT_contra, OutT_co]):
+    """A resource method whose request has no required field: the request may be left out (``app.info()``)."""
 
     def __call__(
-        self, request: ReqT_contra | Builder[Any] | None = None, option: RequestOption | None = None
+        self, request: ReqT_contra | Builder[ReqT_contra] | None = None, option: RequestOption | None = None
     ) -> OutT_co: ...
 
 
@@ -76,9 +87,14 @@ Runner = Callable[["Transport", Endpoint[Any, Any], Any, "RequestOption | None"]
 
 
 class Method(Generic[ReqT, OutT]):
-    """A resource method derived from an endpoint. ``Resource.method.endpoint`` is the :class:`Endpoint`."""
+    """A resource method derived from an endpoint. ``Resource.method.endpoint`` is the :class:`Endpoint`.
+
+    It takes a request (a :class:`BoundMethod`); :func:`optional_request` makes the kind whose request may be left
+    out, for requests without required fields (``request_optional``)."""
 
     __slots__ = ("__dict__", "_run", "endpoint", "kind", "name")
+
+    request_optional: ClassVar[bool] = False
 
     def __init__(self, endpoint: Endpoint[ReqT, Any], run: Runner, kind: str) -> None:
         self.endpoint = endpoint
@@ -103,7 +119,7 @@ class Method(Generic[ReqT, OutT]):
         endpoint = self.endpoint
         run = self._run
 
-        def bound(request: ReqT | Builder[Any] | None = None, option: RequestOption | None = None) -> OutT:
+        def bound(request: ReqT | Builder[ReqT] | None = None, option: RequestOption | None = None) -> OutT:
             return run(transport, endpoint, request, option)  # type: ignore[no-any-return]
 
         bound.__name__ = bound.__qualname__ = self.name
@@ -113,6 +129,27 @@ class Method(Generic[ReqT, OutT]):
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self.endpoint.method} {self.endpoint.path}>"
+
+
+class OptionalMethod(Method[ReqT, OutT]):
+    """A :class:`Method` whose request may be left out (its request model has no required field)."""
+
+    __slots__ = ()
+
+    request_optional: ClassVar[bool] = True
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Resource, owner: type | None = None) -> OptionalBoundMethod[ReqT, OutT]: ...
+    def __get__(self, obj: Resource | None, owner: type | None = None) -> Self | OptionalBoundMethod[ReqT, OutT]:
+        return super().__get__(obj, owner)  # type: ignore[return-value]  # the same function; its request may be None
+
+
+def optional_request(method: Method[ReqT, OutT]) -> OptionalMethod[ReqT, OutT]:
+    """``method`` as the kind that may be called without a request: ``info = optional_request(call(INFO))``. Only for
+    requests without required fields (a test over every endpoint checks it)."""
+    return OptionalMethod(method.endpoint, method._run, method.kind)
 
 
 def _run_json(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:

@@ -10,7 +10,7 @@ from .....core.errors import DifyError, InvalidRequestError
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
 from .....core.polling import apoll, poll
-from .....core.resource import Resource, acall, apaginate, call, paginate
+from .....core.resource import Resource, acall, apaginate, call, optional_request, paginate
 from ..model.annotation import (
     AnnotationItem,
     AnnotationList,
@@ -94,10 +94,10 @@ class Annotation(Resource):
     ``configure_reply`` enables or disables annotation reply (a job); ``get_reply_status`` reads the job and
     ``wait_for_reply`` / ``await_for_reply`` poll it until it is completed."""
 
-    list = call(LIST)
-    alist = acall(LIST)
-    iter = paginate(LIST)
-    aiter = apaginate(LIST)
+    list = optional_request(call(LIST))
+    alist = optional_request(acall(LIST))
+    iter = optional_request(paginate(LIST))
+    aiter = optional_request(apaginate(LIST))
     create = call(CREATE)
     acreate = acall(CREATE)
     update = call(UPDATE)

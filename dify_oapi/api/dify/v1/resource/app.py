@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .....core.endpoint import Endpoint
-from .....core.resource import Resource, acall, call
+from .....core.resource import Resource, acall, call, optional_request
 from ..model.app import (
     AppInfo,
     AppMeta,
@@ -26,11 +26,11 @@ SITE = Endpoint("GET", "/site", GetAppSiteRequest, AppSite, summary="WebApp sett
 class App(Resource):
     """The app behind the API key. Every method takes no request: ``client.dify.v1.app.parameters()``."""
 
-    info = call(INFO)
-    ainfo = acall(INFO)
-    parameters = call(PARAMETERS)
-    aparameters = acall(PARAMETERS)
-    meta = call(META)
-    ameta = acall(META)
-    site = call(SITE)
-    asite = acall(SITE)
+    info = optional_request(call(INFO))
+    ainfo = optional_request(acall(INFO))
+    parameters = optional_request(call(PARAMETERS))
+    aparameters = optional_request(acall(PARAMETERS))
+    meta = optional_request(call(META))
+    ameta = optional_request(acall(META))
+    site = optional_request(call(SITE))
+    asite = optional_request(acall(SITE))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .....core.endpoint import Endpoint
-from .....core.resource import Resource, acall, acall_binary, call, call_binary
+from .....core.resource import Resource, acall, acall_binary, call, call_binary, optional_request
 from ..model.audio import AudioToTextRequest, TextToAudioRequest, Transcription
 
 TO_TEXT = Endpoint(
@@ -20,5 +20,5 @@ class Audio(Resource):
 
     transcribe = call(TO_TEXT)
     atranscribe = acall(TO_TEXT)
-    synthesize = call_binary(TO_AUDIO)
-    asynthesize = acall_binary(TO_AUDIO)
+    synthesize = optional_request(call_binary(TO_AUDIO))
+    asynthesize = optional_request(acall_binary(TO_AUDIO))

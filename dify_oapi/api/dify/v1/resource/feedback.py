@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.resource import Resource, acall, apaginate, call, paginate
+from .....core.resource import Resource, acall, apaginate, call, optional_request, paginate
 from ..model.feedback import AppFeedbackList, CreateFeedbackRequest, ListFeedbacksRequest
 
 CREATE = Endpoint(
@@ -20,7 +20,7 @@ class Feedback(Resource):
 
     create = call(CREATE)
     acreate = acall(CREATE)
-    list = call(LIST)
-    alist = acall(LIST)
-    iter = paginate(LIST)
-    aiter = apaginate(LIST)
+    list = optional_request(call(LIST))
+    alist = optional_request(acall(LIST))
+    iter = optional_request(paginate(LIST))
+    aiter = optional_request(apaginate(LIST))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.resource import Resource, acall, apaginate, call, paginate
+from .....core.resource import Resource, acall, apaginate, call, optional_request, paginate
 from ..model.dataset import (
     CreateDatasetRequest,
     DatasetList,
@@ -40,10 +40,10 @@ class Dataset(Resource):
 
     create = call(CREATE)
     acreate = acall(CREATE)
-    list = call(LIST)
-    alist = acall(LIST)
-    iter = paginate(LIST)
-    aiter = apaginate(LIST)
+    list = optional_request(call(LIST))
+    alist = optional_request(acall(LIST))
+    iter = optional_request(paginate(LIST))
+    aiter = optional_request(apaginate(LIST))
     get = call(GET)
     aget = acall(GET)
     update = call(UPDATE)

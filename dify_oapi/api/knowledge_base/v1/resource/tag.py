@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
-from .....core.resource import Resource, acall, call
+from .....core.resource import Resource, acall, call, optional_request
 from ..model.tag import (
     BindTagsRequest,
     CreateTagRequest,
@@ -48,8 +48,8 @@ class Tag(Resource):
 
     create = call(CREATE)
     acreate = acall(CREATE)
-    list = call(LIST)
-    alist = acall(LIST)
+    list = optional_request(call(LIST))
+    alist = optional_request(acall(LIST))
     rename = call(RENAME)
     arename = acall(RENAME)
     delete = call(DELETE)

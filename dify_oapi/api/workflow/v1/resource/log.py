@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .....core.endpoint import Endpoint
-from .....core.resource import Resource, acall, apaginate, call, paginate
+from .....core.resource import Resource, acall, apaginate, call, optional_request, paginate
 from ..model.log import ListWorkflowLogsRequest, WorkflowLogList
 
 __all__ = ["LIST", "Log"]
@@ -17,7 +17,7 @@ LIST = Endpoint(
 class Log(Resource):
     """Workflow logs: ``list`` one page, ``iter`` every entry (page after page)."""
 
-    list = call(LIST)
-    alist = acall(LIST)
-    iter = paginate(LIST)
-    aiter = apaginate(LIST)
+    list = optional_request(call(LIST))
+    alist = optional_request(acall(LIST))
+    iter = optional_request(paginate(LIST))
+    aiter = optional_request(apaginate(LIST))

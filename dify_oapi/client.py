@@ -46,6 +46,8 @@ class Client:
     serve every service; pass your own with ``http_client`` / ``async_http_client``. Use it with ``with`` /
     ``async with`` or call ``close()`` / ``aclose()``: either closes every HTTP client it created, whichever loop or
     thread used it. A forked child process opens its own connections.
+    ``check_inputs=True`` checks the ``inputs`` of every chat, completion and workflow run against the app's form
+    (``GET /parameters``, fetched once per key) before sending (see :meth:`refresh_input_forms`).
     """
 
     def __init__(
@@ -62,6 +64,7 @@ class Client:
         retry_base_delay: float | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        check_inputs: bool = False,
     ) -> None:
         import os
 
@@ -80,6 +83,7 @@ class Client:
             ),
             default_user=default_user,
             headers=tuple((headers or {}).items()),
+            check_inputs=check_inputs,
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -98,6 +102,7 @@ class Client:
         default_user: str | None = None,
         headers: dict[str, str] | None = None,
         stream_read_timeout: float | None = None,
+        check_inputs: bool | None = None,
     ) -> Client:
         """A Client with other defaults over this Client's connection pools (no new connections, no second pool).
 
@@ -127,6 +132,8 @@ class Client:
             changes["headers"] = (*kept, *headers.items())
         if stream_read_timeout is not None:
             changes["stream_read_timeout"] = stream_read_timeout
+        if check_inputs is not None:
+            changes["check_inputs"] = check_inputs
         derived = object.__new__(Client)
         derived._transport = self._transport.derive(replace(config, **changes))
         return derived
@@ -134,6 +141,11 @@ class Client:
     @property
     def config(self) -> Config:
         return self._transport.config
+
+    def refresh_input_forms(self, api_key: str | None = None) -> None:
+        """Forget the app input forms cached for ``check_inputs`` (of ``api_key`` only, when given): the next checked
+        run fetches ``GET /parameters`` again (after the app's form changed). Shared with ``with_options`` Clients."""
+        self._transport.input_forms.refresh(api_key)
 
     @property
     def base_url(self) -> str:
@@ -417,6 +429,7 @@ class ClientOptions(Request):
     retry_base_delay: float | None = Field(default=None, ge=0)
     http_client: httpx.Client | None = None
     async_http_client: httpx.AsyncClient | None = None
+    check_inputs: bool | None = None
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -431,6 +444,7 @@ class ClientBuilder(Builder[ClientOptions]):
     retry_base_delay: Setter[Self, float | None]
     http_client: Setter[Self, httpx.Client | None]
     async_http_client: Setter[Self, httpx.AsyncClient | None]
+    check_inputs: Setter[Self, bool | None]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

@@ -16,6 +16,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from .. import __version__
+from ._inputs import InputForms
 from ._log import logger
 from ._pools import Pools
 from .builder import Builder
@@ -62,6 +63,7 @@ class Transport:
         async_http_client: httpx.AsyncClient | None = None,
         *,
         pools: Pools | None = None,
+        input_forms: InputForms | None = None,
     ) -> None:
         self.config = config
         self.owns_pools = pools is None
@@ -72,6 +74,7 @@ class Transport:
         )
         self._closed = False
         self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
+        self.input_forms = input_forms if input_forms is not None else InputForms()  # shared with derived ones
 
     # ---- clients ----------------------------------------------------------------------------------------------
 
@@ -85,7 +88,7 @@ class Transport:
 
     def derive(self, config: Config) -> Transport:
         """A transport with another configuration over the same connection pools (closing it leaves them open)."""
-        return Transport(config, pools=self.pools)
+        return Transport(config, pools=self.pools, input_forms=self.input_forms)
 
     @property
     def client(self) -> httpx.Client:
@@ -294,6 +297,7 @@ class Transport:
     def send(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
         """Send with retries; return the open (streamed) 2xx response. The caller reads and closes it."""
         state = self._state(endpoint, request, option)
+        self.input_forms.check(self, endpoint, state.encoded, option)
         client = self.client
         while True:
             state.rewind()
@@ -324,6 +328,7 @@ class Transport:
     async def asend(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
         """Async twin of :meth:`send`."""
         state = self._state(endpoint, request, option)
+        await self.input_forms.acheck(self, endpoint, state.encoded, option)
         client = await self.aclient()
         while True:
             state.rewind()

@@ -25,6 +25,7 @@ class Config:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     default_user: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    check_inputs: bool = False
 
 
 def to_timeout(value: object) -> httpx.Timeout | None:

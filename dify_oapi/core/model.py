@@ -13,6 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
 
 __all__ = [
     "ALWAYS",
+    "APP_INPUTS",
     "Body",
     "Field",
     "File",
@@ -44,12 +45,16 @@ class Query:
 
 @dataclass(frozen=True, slots=True)
 class Body:
-    """A JSON body field (the default). ``always=True`` sends the field's default even when it was not set."""
+    """A JSON body field (the default). ``always=True`` sends the field's default even when it was not set;
+    ``app_inputs=True`` marks the app's ``inputs`` (checked against the app's form when ``check_inputs`` is on)."""
 
     always: bool = False
+    app_inputs: bool = False
 
 
 ALWAYS = Body(always=True)
+APP_INPUTS = Body(always=True, app_inputs=True)
+"""The ``inputs`` of a chat, completion or workflow run: always sent; checked before sending with ``check_inputs``."""
 
 
 @dataclass(frozen=True, slots=True)

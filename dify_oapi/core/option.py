@@ -24,6 +24,8 @@ class RequestOption(Request):
     max_retries: int | None = Field(default=None, ge=0)
     extra_query: dict[str, Any] | None = None
     extra_body: dict[str, Any] | None = None
+    check_inputs: bool | None = None
+    """Check a run's ``inputs`` against the app's form before sending (None: the Client's ``check_inputs``)."""
 
     @staticmethod
     def builder() -> RequestOptionBuilder:
@@ -37,3 +39,4 @@ class RequestOptionBuilder(Builder[RequestOption]):
     max_retries: Setter[Self, int | None]
     extra_query: Setter[Self, dict[str, Any] | None]
     extra_body: Setter[Self, dict[str, Any] | None]
+    check_inputs: Setter[Self, bool | None]

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from dify_oapi import InvalidRequestError
 from dify_oapi.api.chat.v1.model.event import MessageEvent
 from dify_oapi.api.chat.v1.session import AsyncChatSession, ChatSession
+from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
+from dify_oapi.testing import DifyTestServer
 
 from .harness import Api
 
@@ -41,3 +46,17 @@ async def test_chat_session(make_api: MakeApi, user: str) -> None:
     assert [m.conversation_id for m in history] == [first.conversation_id] * 2
     assert (await _run(api, session.rename("e2e session"))).name == "e2e session"
     assert (await _run(api, session.delete())).result == "success" and session.conversation_id is None
+
+
+async def test_inputs_checked_before_sending(make_api: MakeApi, server: DifyTestServer) -> None:
+    api = make_api(client=server.client("workflow", check_inputs=True))
+    workflow = api.client.workflow.v1.workflow
+    before = len(server.requests_to("/workflows/run"))
+    missing = RunWorkflowRequest.builder().inputs({}).user("e2e-check").build()
+    with pytest.raises(InvalidRequestError, match="text is required"):
+        await api.events(workflow, "stream", missing)
+    with pytest.raises(InvalidRequestError, match="max_length 256"):
+        await api.call(workflow, "run", RunWorkflowRequest.builder().inputs({"text": "x" * 257}).user("e2e").build())
+    assert len(server.requests_to("/workflows/run")) == before  # nothing was sent
+    done = await api.call(workflow, "run", RunWorkflowRequest.builder().inputs({"text": "ok"}).user("e2e").build())
+    assert done.data.outputs == {"text": "ok"}

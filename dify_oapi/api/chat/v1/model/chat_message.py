@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, Self, TypeVar
 
 from .....core.builder import Builder, Setter
-from .....core.model import ALWAYS, Path, Query, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, Path, Query, Request, Response, Timestamp, User
 from ....dify.v1.model.shared import InputFile, MessageMetadata
 from .event import (
     AgentMessageEvent,
@@ -43,7 +43,7 @@ class ChatMessageRequest(Request):
     """
 
     query: str
-    inputs: Annotated[dict[str, Any], ALWAYS] = {}
+    inputs: Annotated[dict[str, Any], APP_INPUTS] = {}
     user: Annotated[str, User()]
     conversation_id: str | None = None
     files: list[InputFile] | None = None

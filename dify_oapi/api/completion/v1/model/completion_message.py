@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self
 
 from .....core.builder import Builder, Setter
-from .....core.model import ALWAYS, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, Request, Response, Timestamp, User
 from ....chat.v1.model.chat_message import AnswerCollector, StopMessageRequest, StopMessageRequestBuilder
 from ....chat.v1.model.event import (
     CompletionEvent,
@@ -39,7 +39,7 @@ class CompletionMessageRequest(Request):
     legacy text field; ``user`` the end user (or the Client's ``default_user``); ``files`` uploaded or remote files.
     """
 
-    inputs: Annotated[dict[str, Any], ALWAYS] = {}
+    inputs: Annotated[dict[str, Any], APP_INPUTS] = {}
     query: str | None = None
     user: Annotated[str, User()]
     files: list[InputFile] | None = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self, TypeVar
 
 from .....core.builder import Builder, Setter
-from .....core.model import ALWAYS, JsonObject, Path, Query, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, JsonObject, Path, Query, Request, Response, Timestamp, User
 from ....dify.v1.model.shared import InputFile
 from .event import (
     WorkflowFinishedData,
@@ -44,7 +44,7 @@ class RunWorkflowRequestBase(Request):
     take an ``InputFile`` or a list of them), ``user`` (the end user, or the Client's ``default_user``) and
     ``files`` (extra files for vision-capable models)."""
 
-    inputs: Annotated[dict[str, InputValue], ALWAYS] = {}
+    inputs: Annotated[dict[str, InputValue], APP_INPUTS] = {}
     user: Annotated[str, User()]
     files: list[InputFile] | None = None
 

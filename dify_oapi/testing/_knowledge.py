@@ -444,6 +444,14 @@ class Knowledge:
             ]
         return items or None
 
+    def _metadata_values(self, d: Document) -> dict[str, str] | None:
+        """The custom values as ``{field name: value}`` (a retrieved chunk's document has this shape, not a list)."""
+        dataset = self.datasets.get(d.dataset_id)
+        if dataset is None:
+            return None
+        values = {dataset.metadata_fields[f]["name"]: v for f, v in d.metadata.items() if f in dataset.metadata_fields}
+        return values or None
+
     def _created(self, dataset: Dataset, document: Document) -> Reply:
         del dataset
         return json_reply({"document": self.document_json(document), "batch": document.batch})
@@ -790,7 +798,7 @@ class Knowledge:
                 seg.pop(key, None)
             seg["document"] = {
                 "id": document.id, "data_source_type": "upload_file", "name": document.name, "doc_type": None,
-                "doc_metadata": self._doc_metadata(document),
+                "doc_metadata": self._metadata_values(document),
             }  # fmt: skip
             records.append({
                 "segment": seg, "child_chunks": [], "score": score, "tsne_position": None, "files": [],

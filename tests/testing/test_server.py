@@ -393,6 +393,9 @@ def test_knowledge_base_state(server: DifyTestServer) -> None:
             {"id": field.json()["id"], "name": "author", "value": "Ada"}]}]})  # fmt: skip
         detail = http.get(f"{ds}/documents/{doc['id']}").json()
         assert detail["doc_metadata"][0]["value"] == "Ada"
+        http.patch(ds + "/documents/status/enable", json={"document_ids": [doc["id"]]})
+        hit = http.post(ds + "/retrieve", json={"query": "apples"}).json()["records"][0]
+        assert hit["segment"]["document"]["doc_metadata"] == {"author": "Ada"}  # a retrieved chunk's shape: an object
         assert http.delete(f"{ds}/documents/{doc['id']}").status_code == 204
         assert http.get(f"{ds}/documents/{doc['id']}").json()["message"] == "Document not found."
         assert http.delete(ds).status_code == 204

@@ -82,7 +82,7 @@ def bench_sse() -> dict[str, float]:
 
 
 def bench_json() -> dict[str, float]:
-    path = Path(__file__).resolve().parents[2] / "shared" / "dify-api" / "transcripts" / "cf_chat_blocking_new.json"
+    path = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "transcripts" / "cf_chat_blocking_new.json"
     body = json.loads(path.read_text())["response"]["body_text"].encode() if path.exists() else b'{"answer": "x"}'
     n = 20_000 if QUICK else 100_000
     direct = best_of(lambda: [ChatMessageResponse.model_validate_json(body) for _ in range(n)], 3)

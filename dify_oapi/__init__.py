@@ -9,7 +9,7 @@ each has ``v1`` with its resources. Services are imported on first use.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .client import Client, ClientBuilder
 from .core.errors import (

@@ -3,7 +3,7 @@
 It lives in its own module so the command line (``dify_oapi.__main__``) only parses arguments and calls
 :func:`run`; the demo needs nothing beyond the SDK and its ``testing`` package (no command-line extra).
 
-Without configuration it starts the built-in Dify test server (``pip install 'dify-oapi[testing]'``) and runs
+Without configuration it starts the built-in Dify test server (the ``testing`` extra: ``pip install ".[testing]"`` from a checkout) and runs
 every part against it. With ``DIFY_BASE_URL`` set it runs against that server instead: the chat or workflow part
 (whichever app ``DIFY_API_KEY`` belongs to) and the knowledge-base part (with ``DIFY_DATASET_API_KEY``); parts
 whose key is missing are skipped, saying so. ``--local`` forces the built-in server. Exit code 0 on success.

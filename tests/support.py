@@ -1,5 +1,6 @@
-"""Shared test helpers: the OpenAPI file and the real-server transcripts from ../shared, and clients wired to
-``httpx.MockTransport`` handlers (the SDK's real transport runs; only the network is replaced)."""
+"""Shared test helpers: the real-server transcripts (``tests/fixtures/transcripts``, part of the project), the OpenAPI
+file (reference data kept outside, in ../shared), and clients wired to ``httpx.MockTransport`` handlers (the SDK's
+real transport runs; only the network is replaced)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from dify_oapi import Client
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "dify-api"
 SPEC_PATH = Path(os.environ.get("DIFY_OPENAPI_SPEC", SHARED / "openapi_service.json"))
-TRANSCRIPTS = SHARED / "transcripts"
+# The exchanges recorded against a real Dify 1.14.1 that the tests replay (copied from ../shared/dify-api/transcripts;
+# see its INDEX.md): in the project, so the tests run in any clone. The OpenAPI file stays outside.
+TRANSCRIPTS = ROOT / "tests" / "fixtures" / "transcripts"
+SPEC_MISSING = (
+    f"needs Dify's OpenAPI file (reference data, kept outside the project), not found at {SPEC_PATH}: "
+    "put ../shared/dify-api/ beside the clone or set DIFY_OPENAPI_SPEC"
+)
 
 APP_KEY = "app-TEST-secret-key-0123456789"
 DATASET_KEY = "dataset-TEST-secret-key-9876543210"
@@ -34,15 +41,13 @@ BASE_URL = "http://dify.test/v1"
 def spec() -> dict[str, Any]:
     """The OpenAPI file, or a skip when ../shared is absent."""
     if not SPEC_PATH.exists():
-        pytest.skip(f"OpenAPI file not found at {SPEC_PATH} (set DIFY_OPENAPI_SPEC)")
+        pytest.skip(SPEC_MISSING)
     return json.loads(SPEC_PATH.read_text())
 
 
 def transcript(name: str) -> dict[str, Any]:
-    """A recorded exchange ``<name>.json`` (with ``response.body`` bytes added), or a skip when absent."""
+    """A recorded exchange ``<name>.json`` (with ``response.body`` bytes added); a missing one is an error."""
     path = TRANSCRIPTS / f"{name}.json"
-    if not path.exists():
-        pytest.skip(f"transcript {name} not found in {TRANSCRIPTS}")
     data: dict[str, Any] = json.loads(path.read_text())
     response = data["response"]
     sse = response.get("sse_file")
@@ -57,8 +62,6 @@ def transcript(name: str) -> dict[str, Any]:
 
 
 def transcript_names(prefix: str = "") -> list[str]:
-    if not TRANSCRIPTS.exists():
-        return []
     return sorted(p.stem for p in TRANSCRIPTS.glob(f"{prefix}*.json"))
 
 

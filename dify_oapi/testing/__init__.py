@@ -1,4 +1,4 @@
-"""dify_oapi.testing: a built-in Dify-compatible server for tests and the demo (``pip install dify-oapi[testing]``).
+"""dify_oapi.testing: a built-in Dify-compatible server for tests and the demo (the ``testing`` extra).
 
 >>> from dify_oapi.testing import DifyTestServer
 >>> with DifyTestServer() as server:

@@ -19,7 +19,10 @@ if TYPE_CHECKING:
 
 __all__ = ["DifyTestServer"]
 
-_INSTALL_HINT = "the Dify test server needs the 'testing' extra: pip install 'dify-oapi[testing]'"
+_INSTALL_HINT = (
+    "the Dify test server needs the 'testing' extra (starlette, uvicorn): pip install \".[testing]\" from a checkout "
+    "of dify-oapi, or its wheel with [testing] (the 'dify-oapi' name on the public index is another, older package)"
+)
 
 
 class DifyTestServer:

@@ -18,7 +18,7 @@ import jsonschema
 import pytest
 
 from dify_oapi.testing import DifyTestServer
-from tests.support import SPEC_PATH
+from tests.support import SPEC_MISSING, SPEC_PATH
 
 # Where the server follows the real Dify 1.14.1 (the transcripts) rather than the spec: (operationId, JSON path).
 KNOWN_DEVIATIONS: dict[str, set[str]] = {
@@ -107,7 +107,7 @@ def _events(body: bytes) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def answers() -> Iterator[dict[str, list[httpx.Response]]]:
     if not SPEC:
-        pytest.skip(f"OpenAPI file not found at {SPEC_PATH} (set DIFY_OPENAPI_SPEC)")
+        pytest.skip(SPEC_MISSING)
     with DifyTestServer(indexing_seconds=0) as server:
         yield _scenario(server)
 

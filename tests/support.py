@@ -48,6 +48,10 @@ def spec() -> dict[str, Any]:
 def transcript(name: str) -> dict[str, Any]:
     """A recorded exchange ``<name>.json`` (with ``response.body`` bytes added); a missing one is an error."""
     path = TRANSCRIPTS / f"{name}.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"transcript {name} is not in {TRANSCRIPTS}: copy it from ../shared/dify-api/transcripts/"
+        )
     data: dict[str, Any] = json.loads(path.read_text())
     response = data["response"]
     sse = response.get("sse_file")

@@ -33,6 +33,7 @@ from .core.errors import (
     StreamIncompleteError,
     UnsupportedMediaTypeError,
 )
+from .core.hooks import Hook, HookEvent, TokenUsage
 from .core.option import RequestOption
 
 __all__ = [
@@ -48,6 +49,8 @@ __all__ = [
     "ClientClosedError",
     "ConflictError",
     "DifyError",
+    "Hook",
+    "HookEvent",
     "InternalServerError",
     "InvalidRequestError",
     "NotFoundError",
@@ -57,6 +60,7 @@ __all__ = [
     "RequestOption",
     "RequestTooLargeError",
     "StreamIncompleteError",
+    "TokenUsage",
     "UnsupportedMediaTypeError",
     "__version__",
 ]

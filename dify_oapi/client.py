@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
@@ -16,6 +16,7 @@ from .core._transport import Transport
 from .core.builder import Builder, Setter
 from .core.config import DEFAULT_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT, DEFAULT_TIMEOUT, Config, to_timeout
 from .core.endpoint import HttpMethod
+from .core.hooks import Hook
 from .core.model import Request
 from .core.option import RequestOption
 from .core.retry import RetryPolicy
@@ -47,7 +48,8 @@ class Client:
     ``async with`` or call ``close()`` / ``aclose()``: either closes every HTTP client it created, whichever loop or
     thread used it. A forked child process opens its own connections.
     ``check_inputs=True`` checks the ``inputs`` of every chat, completion and workflow run against the app's form
-    (``GET /parameters``, fetched once per key) before sending (see :meth:`refresh_input_forms`).
+    (``GET /parameters``, fetched once per key) before sending (see :meth:`refresh_input_forms`). ``hooks``: functions
+    called with a :class:`~dify_oapi.core.hooks.HookEvent` at each moment of every call (tracing, metrics).
     """
 
     def __init__(
@@ -65,6 +67,7 @@ class Client:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         check_inputs: bool = False,
+        hooks: Sequence[Hook] | None = None,
     ) -> None:
         import os
 
@@ -84,6 +87,7 @@ class Client:
             default_user=default_user,
             headers=tuple((headers or {}).items()),
             check_inputs=check_inputs,
+            hooks=tuple(hooks or ()),
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -103,6 +107,7 @@ class Client:
         headers: dict[str, str] | None = None,
         stream_read_timeout: float | None = None,
         check_inputs: bool | None = None,
+        hooks: Sequence[Hook] | None = None,
     ) -> Client:
         """A Client with other defaults over this Client's connection pools (no new connections, no second pool).
 
@@ -134,6 +139,8 @@ class Client:
             changes["stream_read_timeout"] = stream_read_timeout
         if check_inputs is not None:
             changes["check_inputs"] = check_inputs
+        if hooks is not None:
+            changes["hooks"] = tuple(hooks)  # replaces this Client's hooks ([] for none)
         derived = object.__new__(Client)
         derived._transport = self._transport.derive(replace(config, **changes))
         return derived
@@ -430,6 +437,7 @@ class ClientOptions(Request):
     http_client: httpx.Client | None = None
     async_http_client: httpx.AsyncClient | None = None
     check_inputs: bool | None = None
+    hooks: list[Hook] | None = None
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -445,6 +453,7 @@ class ClientBuilder(Builder[ClientOptions]):
     http_client: Setter[Self, httpx.Client | None]
     async_http_client: Setter[Self, httpx.AsyncClient | None]
     check_inputs: Setter[Self, bool | None]
+    hooks: Setter[Self, list[Hook] | None]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

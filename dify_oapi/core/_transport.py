@@ -32,6 +32,7 @@ from .errors import (
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
+from .hooks import CallTrace, HookKind
 from .model import Response
 from .option import RequestOption
 from .retry import Failure, parse_retry_after, should_retry
@@ -248,18 +249,35 @@ class Transport:
     def _failed(self, state: _SendState, failure: Failure, err: APIError_, label: int | str) -> float:
         """Seconds to wait before the next attempt; raises ``err`` when the policy says not to retry."""
         self._log(state.endpoint, label, state.attempt, state.started)
-        if state.attempt >= state.max_retries or not should_retry(
+        delay: float | None = None
+        if state.attempt < state.max_retries and should_retry(
             failure,
             status=err.status_code if isinstance(err, APIStatusError) else None,
             code=err.code if isinstance(err, APIStatusError) else None,
             safe=state.endpoint.is_retry_safe,
             rewindable=rewindable(state.encoded.files),
         ):
-            raise err from None  # the httpx error may quote what was sent: never chain it
-        delay = self.config.retry.delay(state.attempt, err.retry_after if isinstance(err, APIStatusError) else None)
+            delay = self.config.retry.delay(state.attempt, err.retry_after if isinstance(err, APIStatusError) else None)
+        self._hook(state, "error" if delay is None else "retry", err=err, delay=delay)
         if delay is None:
             raise err from None  # the httpx error may quote what was sent: never chain it
         return delay
+
+    def _hook(
+        self, state: _SendState, kind: HookKind, *, response: httpx.Response | None = None,
+        err: APIError_ | None = None, delay: float | None = None,
+    ) -> None:  # fmt: skip
+        """Report one moment of the call to the Client's hooks (see :mod:`dify_oapi.core.hooks`), if it has any."""
+        trace = state.trace
+        if trace is None:
+            return
+        trace.attempt = state.attempt + 1
+        if response is not None:
+            trace.answered(response)
+        elif err is not None:
+            trace.failed(kind, err, delay)
+        else:
+            trace.emit(kind)
 
     def _max_retries(self, option: RequestOption | None) -> int:
         if option is not None and option.max_retries is not None:
@@ -292,7 +310,10 @@ class Transport:
 
     def _state(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> _SendState:
         encoded = self.encode(endpoint, request, option)
-        return _SendState(endpoint, encoded, self._max_retries(option), list(file_positions(encoded.files)))
+        state = _SendState(endpoint, encoded, self._max_retries(option), list(file_positions(encoded.files)))
+        if self.config.hooks:
+            state.trace = CallTrace(self.config.hooks, endpoint, self.config.base_url, self.scrub)
+        return state
 
     def send(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
         """Send with retries; return the open (streamed) 2xx response. The caller reads and closes it."""
@@ -304,6 +325,7 @@ class Transport:
             prepared = self._build(client, endpoint, state.encoded, option)
             try:
                 try:
+                    self._hook(state, "request")
                     response = client.send(prepared.request, stream=True)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
@@ -313,6 +335,7 @@ class Transport:
                     broken = _read_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
+                        self._hook(state, "response", response=response)
                         return response
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
@@ -335,6 +358,7 @@ class Transport:
             prepared = self._build(client, endpoint, state.encoded, option)
             try:
                 try:
+                    self._hook(state, "request")
                     response = await client.send(prepared.request, stream=True)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
@@ -344,6 +368,7 @@ class Transport:
                     )
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
+                        self._hook(state, "response", response=response)
                         return response
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
@@ -435,6 +460,7 @@ class _SendState:
     positions: list[tuple[Any, int]]
     attempt: int = 0
     started: float = field(default_factory=time.monotonic)
+    trace: CallTrace | None = None
 
     def rewind(self) -> None:
         for fobj, pos in self.positions:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from .hooks import Hook
 from .retry import RetryPolicy
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_STREAM_READ_TIMEOUT", "DEFAULT_TIMEOUT", "Config"]
@@ -26,6 +27,7 @@ class Config:
     default_user: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     check_inputs: bool = False
+    hooks: tuple[Hook, ...] = ()
 
 
 def to_timeout(value: object) -> httpx.Timeout | None:

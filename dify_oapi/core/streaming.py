@@ -24,6 +24,7 @@ from .errors import (
     error_class_for_code,
 )
 from .events import ErrorEvent
+from .hooks import CallTrace, trace_of
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -48,6 +49,7 @@ class _StreamBase(Generic[EvT]):
         self._adapter = endpoint.adapter()
         self._terminal_seen = False
         self._response = None
+        self._trace: CallTrace | None = None
 
     @property
     def response(self) -> httpx.Response:
@@ -103,7 +105,15 @@ class _StreamBase(Generic[EvT]):
             raise self._error(event)
         if name in self._endpoint.terminal:
             self._terminal_seen = True
+        if self._trace is not None:
+            self._trace.stream_event(event)
         return event  # type: ignore[no-any-return]
+
+    def _stopped(self, exc: BaseException | None) -> None:
+        """Tell the hooks the stream ended (completed, left early, or ``exc``); only the first call counts."""
+        trace = self._trace or (trace_of(self._response) if self._response is not None else None)
+        if trace is not None:
+            trace.stream_finished(exc, self._terminal_seen)
 
     def _error(self, event: ErrorEvent) -> APIStatusError:
         status = event.status or 500
@@ -142,6 +152,7 @@ class Stream(_StreamBase[EvT]):
 
     def _iterate(self) -> Generator[EvT, None, None]:
         response = self.response
+        self._trace = trace_of(response)
         try:
             try:
                 for chunk in response.iter_bytes():
@@ -149,7 +160,11 @@ class Stream(_StreamBase[EvT]):
             except httpx.RequestError as exc:
                 raise self._transport.wrap_stream_error(exc, response.request) from None
             self._end()
+        except BaseException as exc:
+            self._stopped(exc)
+            raise
         finally:
+            self._stopped(None)
             response.close()
 
     def __iter__(self) -> Iterator[EvT]:
@@ -160,6 +175,7 @@ class Stream(_StreamBase[EvT]):
 
     def close(self) -> None:
         self._iterator.close()
+        self._stopped(None)
         self.response.close()
 
     def __enter__(self) -> Self:
@@ -191,6 +207,7 @@ class AsyncStream(_StreamBase[EvT]):
 
     async def _iterate(self) -> AsyncIterator[EvT]:
         response = self.response
+        self._trace = trace_of(response)
         try:
             try:
                 async for chunk in response.aiter_bytes():
@@ -199,7 +216,11 @@ class AsyncStream(_StreamBase[EvT]):
             except httpx.RequestError as exc:
                 raise self._transport.wrap_stream_error(exc, response.request) from None
             self._end()
+        except BaseException as exc:
+            self._stopped(exc)
+            raise
         finally:
+            self._stopped(None)
             await response.aclose()
 
     def __aiter__(self) -> AsyncIterator[EvT]:
@@ -215,6 +236,7 @@ class AsyncStream(_StreamBase[EvT]):
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
         if self._response is not None:
+            self._stopped(None)
             await self._response.aclose()
 
     def __await__(self) -> Generator[Any, None, Self]:

@@ -8,13 +8,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
+from .errors import InvalidRequestError
 from .model import Request
 
-__all__ = ["AsyncPager", "Cursor", "Page", "Pager"]
+__all__ = ["AsyncPager", "Cursor", "Order", "Page", "Pager"]
 
 ItemT = TypeVar("ItemT")
 ReqT = TypeVar("ReqT", bound=Request)
 Cursor = Literal["page", "last_id", "first_id"]
+Order = Literal["newest", "oldest"]
 
 
 class Page(Protocol[ItemT]):
@@ -45,44 +47,108 @@ def next_request(request: ReqT, page: Page[Any], cursor: Cursor) -> ReqT | None:
     return request.model_copy(update={cursor: anchor_id})
 
 
-class Pager(Generic[ItemT]):
-    """Every item over every page: ``for item in pager``; ``pager.by_page()`` yields the pages themselves."""
+class _PagerBase:
+    """What both pagers share: where they are (for ``repr``) and the order of their items."""
 
-    def __init__(self, fetch: Callable[[Any], Page[ItemT]], request: Any, cursor: Cursor) -> None:
-        self._fetch = fetch
+    def __init__(self, request: Any, cursor: Cursor, endpoint: str, order: Order | None) -> None:
+        if order not in (None, "newest", "oldest"):
+            raise InvalidRequestError(f"order must be 'newest' or 'oldest' (got {order!r})")
         self._request = request
         self._cursor: Cursor = cursor
+        self._endpoint = endpoint
+        self._order: Order | None = order
+        self._pages = 0
+        self._next: Any = request
+
+    def _advance(self, request: Any, page: Page[Any]) -> Any:
+        self._pages += 1
+        self._next = next_request(request, page, self._cursor)
+        return self._next
+
+    def __repr__(self) -> str:
+        parts = [self._endpoint or "?", f"cursor={self._cursor}"]
+        if self._order is not None:
+            parts.append(f"order={self._order}")
+        parts.append(f"pages_fetched={self._pages}")
+        if self._next is None:
+            parts.append("done")
+        else:
+            position = getattr(self._next, self._cursor, None)
+            if position is not None:
+                parts.append(f"next {self._cursor}={position!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+class Pager(_PagerBase, Generic[ItemT]):
+    """Every item over every page: ``for item in pager``; ``pager.by_page()`` yields the pages themselves, as the
+    server sends them.
+
+    ``order`` (message history, cursor ``first_id``, whose pages go from the newest back, each oldest first):
+    ``"oldest"`` yields the whole conversation in reading order (every page is fetched first), ``"newest"`` newest
+    first (page by page)."""
+
+    def __init__(
+        self,
+        fetch: Callable[[Any], Page[ItemT]],
+        request: Any,
+        cursor: Cursor,
+        *,
+        endpoint: str = "",
+        order: Order | None = None,
+    ) -> None:
+        super().__init__(request, cursor, endpoint, order)
+        self._fetch = fetch
 
     def by_page(self) -> Iterator[Page[ItemT]]:
         request = self._request
         while request is not None:
             page = self._fetch(request)
+            following = self._advance(request, page)
             yield page
-            request = next_request(request, page, self._cursor)
+            request = following
 
     def __iter__(self) -> Iterator[ItemT]:
+        if self._order == "oldest":
+            pages = list(self.by_page())
+            for page in reversed(pages):
+                yield from page.data
+            return
         for page in self.by_page():
-            yield from page.data
+            yield from (reversed(page.data) if self._order == "newest" else page.data)
 
 
-class AsyncPager(Generic[ItemT]):
+class AsyncPager(_PagerBase, Generic[ItemT]):
     """Async twin of :class:`Pager`: ``async for item in pager``; ``pager.by_page()``."""
 
-    def __init__(self, fetch: Callable[[Any], Awaitable[Page[ItemT]]], request: Any, cursor: Cursor) -> None:
+    def __init__(
+        self,
+        fetch: Callable[[Any], Awaitable[Page[ItemT]]],
+        request: Any,
+        cursor: Cursor,
+        *,
+        endpoint: str = "",
+        order: Order | None = None,
+    ) -> None:
+        super().__init__(request, cursor, endpoint, order)
         self._fetch = fetch
-        self._request = request
-        self._cursor: Cursor = cursor
 
     async def by_page(self) -> AsyncIterator[Page[ItemT]]:
         request = self._request
         while request is not None:
             page = await self._fetch(request)
+            following = self._advance(request, page)
             yield page
-            request = next_request(request, page, self._cursor)
+            request = following
 
     async def _items(self) -> AsyncIterator[ItemT]:
+        if self._order == "oldest":
+            pages = [page async for page in self.by_page()]
+            for page in reversed(pages):
+                for item in page.data:
+                    yield item
+            return
         async for page in self.by_page():
-            for item in page.data:
+            for item in reversed(page.data) if self._order == "newest" else page.data:
                 yield item
 
     def __aiter__(self) -> AsyncIterator[ItemT]:

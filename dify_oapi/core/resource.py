@@ -14,13 +14,13 @@ Reading a method on the resource *class* gives the descriptor itself, whose ``.e
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Self, TypeVar, overload
 
 from .builder import Builder
 from .endpoint import Endpoint
 from .model import Request
 from .option import RequestOption
-from .pagination import AsyncPager, Cursor, Page, Pager
+from .pagination import AsyncPager, Cursor, Order, Page, Pager
 from .streaming import AsyncBinaryResponse, AsyncStream, BinaryResponse, Stream
 
 if TYPE_CHECKING:
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "BoundMethod",
     "Collector",
+    "HistoryBoundMethod",
+    "HistoryMethod",
     "Method",
     "OptionalBoundMethod",
     "OptionalMethod",
@@ -83,7 +85,20 @@ class OptionalBoundMethod(Protocol[ReqT_contra, OutT_co]):
     ) -> OutT_co: ...
 
 
-Runner = Callable[["Transport", Endpoint[Any, Any], Any, "RequestOption | None"], Any]
+class HistoryBoundMethod(Protocol[ReqT_contra, OutT_co]):
+    """A pager over a message history (cursor ``first_id``): ``order="oldest"`` yields the conversation in reading
+    order, ``"newest"`` newest first; by default the server's order (newest page first, each page oldest first)."""
+
+    def __call__(
+        self,
+        request: ReqT_contra | Builder[ReqT_contra],
+        option: RequestOption | None = None,
+        *,
+        order: Order | None = None,
+    ) -> OutT_co: ...
+
+
+Runner = Callable[..., Any]  # (transport, endpoint, request, option, **method-specific keywords) -> answer
 
 
 class Method(Generic[ReqT, OutT]):
@@ -119,8 +134,8 @@ class Method(Generic[ReqT, OutT]):
         endpoint = self.endpoint
         run = self._run
 
-        def bound(request: ReqT | Builder[ReqT] | None = None, option: RequestOption | None = None) -> OutT:
-            return run(transport, endpoint, request, option)  # type: ignore[no-any-return]
+        def bound(request: ReqT | Builder[ReqT] | None = None, option: RequestOption | None = None, **kw: Any) -> OutT:
+            return run(transport, endpoint, request, option, **kw)  # type: ignore[no-any-return]
 
         bound.__name__ = bound.__qualname__ = self.name
         bound.__doc__ = self.__doc__
@@ -144,6 +159,19 @@ class OptionalMethod(Method[ReqT, OutT]):
     def __get__(self, obj: Resource, owner: type | None = None) -> OptionalBoundMethod[ReqT, OutT]: ...
     def __get__(self, obj: Resource | None, owner: type | None = None) -> Self | OptionalBoundMethod[ReqT, OutT]:
         return super().__get__(obj, owner)  # type: ignore[return-value]  # the same function; its request may be None
+
+
+class HistoryMethod(Method[ReqT, OutT]):
+    """A pager :class:`Method` over a message history: it also takes ``order`` (:class:`HistoryBoundMethod`)."""
+
+    __slots__ = ()
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> Self: ...
+    @overload
+    def __get__(self, obj: Resource, owner: type | None = None) -> HistoryBoundMethod[ReqT, OutT]: ...
+    def __get__(self, obj: Resource | None, owner: type | None = None) -> Self | HistoryBoundMethod[ReqT, OutT]:
+        return super().__get__(obj, owner)  # type: ignore[return-value]  # the same function, with its ``order``
 
 
 def optional_request(method: Method[ReqT, OutT]) -> OptionalMethod[ReqT, OutT]:
@@ -245,26 +273,50 @@ def acall_collect(
     return Method(endpoint, run, "async collect")
 
 
-def paginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, Pager[ItemT]]:
-    """Sync method returning a :class:`Pager` over every item of every page."""
+def _label(endpoint: Endpoint[Any, Any]) -> str:
+    return f"{endpoint.method} {endpoint.path}"
 
-    def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+
+@overload
+def paginate(
+    endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Literal["first_id"]
+) -> HistoryMethod[ReqT, Pager[ItemT]]: ...
+@overload
+def paginate(
+    endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Literal["page", "last_id"] = "page"
+) -> Method[ReqT, Pager[ItemT]]: ...
+def paginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, Pager[ItemT]]:
+    """Sync method returning a :class:`Pager` over every item of every page (with ``order=`` for ``first_id``)."""
+
+    def run(
+        transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None, order: Order | None = None
+    ) -> Any:
         first = transport.prepare(ep, req)
         transport.encode(ep, first, opt)
-        return Pager(lambda r: transport.request(ep, r, opt), first, cursor)
+        return Pager(lambda r: transport.request(ep, r, opt), first, cursor, endpoint=_label(ep), order=order)
 
-    return Method(endpoint, run, "pager")
+    return (HistoryMethod if cursor == "first_id" else Method)(endpoint, run, "pager")
 
 
+@overload
+def apaginate(
+    endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Literal["first_id"]
+) -> HistoryMethod[ReqT, AsyncPager[ItemT]]: ...
+@overload
+def apaginate(
+    endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Literal["page", "last_id"] = "page"
+) -> Method[ReqT, AsyncPager[ItemT]]: ...
 def apaginate(endpoint: Endpoint[ReqT, Page[ItemT]], cursor: Cursor = "page") -> Method[ReqT, AsyncPager[ItemT]]:
     """Async method returning an :class:`AsyncPager` (``async for item in ...``)."""
 
-    def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
+    def run(
+        transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None, order: Order | None = None
+    ) -> Any:
         first = transport.prepare(ep, req)
         transport.encode(ep, first, opt)
-        return AsyncPager(lambda r: transport.arequest(ep, r, opt), first, cursor)
+        return AsyncPager(lambda r: transport.arequest(ep, r, opt), first, cursor, endpoint=_label(ep), order=order)
 
-    return Method(endpoint, run, "async pager")
+    return (HistoryMethod if cursor == "first_id" else Method)(endpoint, run, "async pager")
 
 
 def iter_endpoints(client: Any) -> Iterator[tuple[str, Method[Any, Any]]]:

@@ -10,6 +10,7 @@ import pytest
 
 from dify_oapi import AuthenticationError, Client, NotFoundError
 from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
+from dify_oapi.api.chat.v1.model.conversation import ListMessagesRequest
 from dify_oapi.api.dify.v1.model.app import AppInfo
 from dify_oapi.core.events import StreamEvent
 from dify_oapi.testing import DifyTestServer
@@ -85,3 +86,17 @@ def test_a_client_from_the_server_derives() -> None:
     with DifyTestServer() as server, server.client("chat") as client:
         derived: Client = client.with_options(max_retries=1)
         assert derived.request("GET", "/info") is not None
+
+
+async def test_history_in_reading_order(make_api: MakeApi, user: str) -> None:
+    api = make_api("chat")
+    message, conversation = api.client.chat.v1.message, api.client.chat.v1.conversation
+    first = await api.call(message, "create", ChatMessageRequest.builder().query("q0").user(user).build())
+    for i in range(1, 5):
+        follow = ChatMessageRequest.builder().query(f"q{i}").user(user).conversation_id(first.conversation_id)
+        await api.call(message, "create", follow.build())
+    history = ListMessagesRequest.builder().conversation_id(first.conversation_id).user(user).limit(2).build()
+    oldest = await api.items(conversation, "iter_messages", history, order="oldest")
+    assert [m.query for m in oldest] == ["q0", "q1", "q2", "q3", "q4"]
+    newest = await api.items(conversation, "iter_messages", history, order="newest")
+    assert [m.query for m in newest] == ["q4", "q3", "q2", "q1", "q0"]

@@ -25,7 +25,7 @@ from dify_oapi.api.chat.v1.model.conversation import (
 from dify_oapi.core.errors import InvalidRequestError, NotFoundError
 from dify_oapi.core.model import SimpleResult
 from tests.api.chat._util import check_sent, run
-from tests.support import Recorder, make_client, transcript, transcript_response
+from tests.support import APP_KEY, DATASET_KEY, Recorder, make_client, transcript, transcript_response
 
 USER = "sdk-fixture-user"
 CONV = "fc968351-0433-489f-becd-d04406eebf0e"
@@ -149,6 +149,58 @@ async def test_iter_messages_walks_back_by_first_id(mode: str, recorder: Recorde
     assert [m.id for m in items] == ["m5", "m6", "m3", "m4", "m1"]
     assert [r.url.params.get("first_id") for r in recorder.requests] == [None, "m5", "m3"]
     assert all(r.url.params["conversation_id"] == CONV for r in recorder.requests)
+
+
+@pytest.mark.parametrize(
+    ("order", "expected"), [("oldest", ["m1", "m3", "m4", "m5", "m6"]), ("newest", ["m6", "m5", "m4", "m3", "m1"])]
+)
+async def test_iter_messages_in_reading_order_or_newest_first(
+    mode: str, recorder: Recorder, order: str, expected: list[str]
+) -> None:
+    recorder.answers += [
+        _messages_page(["m5", "m6"], True),
+        _messages_page(["m3", "m4"], True),
+        _messages_page(["m1"], False),
+    ]
+    conversation = _conversation(recorder)
+    req = ListMessagesRequest.builder().conversation_id(CONV).user(USER).limit(2)
+    if mode == "sync":
+        items = list(conversation.iter_messages(req, order=order))
+    else:
+        items = [m async for m in conversation.aiter_messages(req, order=order)]
+    assert [m.id for m in items] == expected
+    assert [r.url.params.get("first_id") for r in recorder.requests] == [None, "m5", "m3"]
+
+
+async def test_iter_messages_rejects_an_unknown_order(mode: str, recorder: Recorder) -> None:
+    conversation = _conversation(recorder)
+    req = ListMessagesRequest.builder().conversation_id(CONV).user(USER).build()
+    name = "iter_messages" if mode == "sync" else "aiter_messages"
+    with pytest.raises(InvalidRequestError, match="order"):
+        getattr(conversation, name)(req, order="reading")
+    assert recorder.requests == []
+
+
+async def test_pager_repr_shows_endpoint_cursor_and_pages_never_keys(mode: str, recorder: Recorder) -> None:
+    recorder.answers += [_messages_page(["m5", "m6"], True), _messages_page(["m3", "m4"], False)]
+    conversation = _conversation(recorder)
+    req = ListMessagesRequest.builder().conversation_id(CONV).user(USER).limit(2).build()
+    pager = conversation.iter_messages(req) if mode == "sync" else conversation.aiter_messages(req)
+    kind = "Pager" if mode == "sync" else "AsyncPager"
+    assert repr(pager) == f"{kind}(GET /messages, cursor=first_id, pages_fetched=0)"
+    pages = pager.by_page()
+    first = next(pages) if mode == "sync" else await pages.__anext__()
+    assert [m.id for m in first.data] == ["m5", "m6"]
+    assert repr(pager) == f"{kind}(GET /messages, cursor=first_id, pages_fetched=1, next first_id='m5')"
+    if mode == "sync":
+        list(pages)
+    else:
+        [p async for p in pages]
+    assert repr(pager) == f"{kind}(GET /messages, cursor=first_id, pages_fetched=2, done)"
+    for secret in (APP_KEY, DATASET_KEY):
+        assert secret not in repr(pager)
+    ordered = conversation.iter_messages(req, order="oldest")
+    assert repr(ordered).startswith("Pager(GET /messages, cursor=first_id, order=oldest, pages_fetched=0")
 
 
 # ---- variables --------------------------------------------------------------------------------------------------

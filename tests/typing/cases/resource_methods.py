@@ -53,3 +53,17 @@ async def async_methods(client: Client) -> None:
     async for dataset in client.knowledge_base.v1.dataset.aiter():
         assert_type(dataset.id, str)
     client.knowledge_base.v1.document.aiter()  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+
+
+def history(client: Client) -> None:
+    from dify_oapi.api.chat.v1.model.conversation import ListConversationsRequest, ListMessagesRequest
+
+    conversation = client.chat.v1.conversation
+    history = ListMessagesRequest.builder().conversation_id("c").user("u")
+    for message in conversation.iter_messages(history, order="oldest"):
+        assert_type(message.id, str)
+    conversation.iter_messages(history)
+    conversation.iter_messages(history, order="newest")
+    conversation.iter_messages(history, order="reading")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    conversation.iter(ListConversationsRequest.builder().user("u"), order="oldest")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    conversation.aiter_messages(history, order="oldest")

@@ -51,8 +51,10 @@ DELETE = Endpoint(
 class Conversation(Resource):
     """Conversations of a chat, agent or chatflow app.
 
-    ``iter`` walks every conversation (cursor ``last_id``), ``iter_messages`` the whole history of a conversation from
-    the newest page back (cursor ``first_id``; each page oldest first), ``iter_variables`` every variable.
+    ``iter`` walks every conversation (cursor ``last_id``), ``iter_messages`` the whole history of a conversation
+    (cursor ``first_id``): ``order="oldest"`` in reading order (the whole history is fetched first), ``"newest"``
+    newest first (page by page); by default as the server pages it (newest page first, each page oldest first).
+    ``iter_variables`` walks every variable.
     """
 
     list = call(LIST)

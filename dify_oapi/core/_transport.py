@@ -220,10 +220,11 @@ class Transport:
     def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
         return status_error_from_body(
             response.status_code,
-            self.scrub(text, response.request),
+            text,
             headers=response.headers,
             request=response.request,
             retry_after=parse_retry_after(response.headers),
+            scrub=lambda part: self.scrub(part, response.request),  # applied after parsing (errors.py)
         )
 
     def _transport_error(self, exc: httpx.RequestError, request: httpx.Request) -> tuple[Failure, APIConnectionError]:
@@ -295,8 +296,7 @@ class Transport:
         try:
             parsed = endpoint.parse(content)
             if isinstance(parsed, Response):
-                parsed._raw = content
-                parsed._request_id = response.headers.get("x-request-id") or response.headers.get("x-trace-id")
+                parsed._set_http(response.status_code, response.headers, content)  # pyright: ignore[reportPrivateUsage]
             return parsed
         except ValidationError as exc:
             raise APIResponseValidationError(

@@ -9,6 +9,9 @@ A builder is declared with one typed line per field::
 The setters are installed from those annotations when the class is created, so a misspelt setter or a value of the
 wrong type is a mypy/pyright error, and ``build()`` validates the whole request (raising
 :class:`~dify_oapi.core.errors.InvalidRequestError`) before anything is sent.
+
+Builders are immutable values: every setter returns a new builder and leaves the one it was called on as it was, so
+``base = X.builder().user("u"); a = base.query("one"); b = base.query("two")`` gives two different requests.
 """
 
 from __future__ import annotations
@@ -72,8 +75,10 @@ class Builder(Generic[M]):
 
 def _make_setter(name: str) -> Any:
     def setter(self: Builder[Any], value: Any, /) -> Builder[Any]:
-        self._values[name] = value
-        return self
+        # A new builder every time (one small dict copy): a builder is a value, so a shared base never aliases.
+        new = object.__new__(type(self))
+        new._values = {**self._values, name: value}
+        return new
 
     setter.__name__ = setter.__qualname__ = name
     setter.__doc__ = f"Set ``{name}``."
@@ -108,6 +113,8 @@ def format_validation_error(model_name: str, exc: ValidationError) -> str:
             )
         elif kind == "missing":
             problems.append(f"{where} is required")
+        elif kind == "not_json":  # dify_oapi.core.model: the message names the field, never the value
+            problems.append(str(err.get("msg", "")))
         elif kind == "extra_forbidden":
             problems.append(f"{where} is not a field of {model_name}")
         else:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -84,11 +84,75 @@ __all__ = [
     "UnsupportedMediaTypeError",
     "WorkflowVersionExecutionNotAllowedError",
     "error_class_for_code",
+    "redact_request",
+    "scrub_strings",
 ]
 
 
 class DifyError(Exception):
-    """Base of every exception raised by dify_oapi."""
+    """Base of every exception raised by dify_oapi.
+
+    Every one pickles (``ProcessPoolExecutor``, Celery) with its attributes; none carries an API key: the request it
+    keeps has its ``Authorization`` redacted, and an error raised ``from None`` hides the low-level error it replaced
+    (``__context__`` is None: httpx errors hold the request that was sent, key included).
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), self.args, dict(self.__dict__)))
+
+    @property
+    def __context__(self) -> BaseException | None:  # pyright: ignore[reportIncompatibleVariableOverride]
+        if self.__suppress_context__:
+            return None
+        context: BaseException | None = _CONTEXT.__get__(self)
+        return context
+
+    @__context__.setter
+    def __context__(self, value: BaseException | None) -> None:  # pyright: ignore[reportIncompatibleVariableOverride]
+        _CONTEXT.__set__(self, value)
+
+
+_CONTEXT: Any = BaseException.__dict__["__context__"]
+
+
+def _rebuild_error(cls: type[DifyError], args: tuple[Any, ...], state: dict[str, Any]) -> DifyError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, *args)
+    err.__dict__.update(state)
+    return err
+
+
+def redact_request(request: httpx.Request | None) -> httpx.Request | None:
+    """A copy of ``request`` that an error may keep: method, URL, headers (``Authorization`` shown as ``Bearer ***``,
+    the key removed from any other header) and the body when it was small and already in memory."""
+    if request is None:
+        return None
+    auth = request.headers.get("authorization", "")
+    token = auth[7:].strip() if auth.lower().startswith("bearer ") else auth.strip()
+    headers: list[tuple[str, str]] = []
+    for name, value in request.headers.multi_items():
+        if name.lower() == "authorization":
+            value = "Bearer ***" if value.lower().startswith("bearer ") else "***"
+        elif token and token in value:
+            value = value.replace(token, "***")
+        headers.append((name, value))
+    content = b""
+    stream = request.stream
+    if isinstance(stream, httpx.ByteStream):
+        body = b"".join(stream)  # ByteStream iterates its bytes without consuming them
+        content = body if len(body) <= 65536 and (not token or token.encode() not in body) else b""
+    return httpx.Request(request.method, request.url, headers=headers, content=content)
+
+
+def scrub_strings(value: Any, scrub: Callable[[str], str]) -> Any:
+    """``value`` (parsed JSON) with ``scrub`` applied to every string in it, keys included; the shape is kept."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): scrub_strings(v, scrub) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    if isinstance(value, list):
+        return [scrub_strings(v, scrub) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
 
 
 class InvalidRequestError(DifyError, ValueError):
@@ -108,7 +172,10 @@ class APIError(DifyError):
     def __init__(self, message: str, *, request: httpx.Request | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.request = request
+        self.request = redact_request(request)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
 
 
 class APIConnectionError(APIError):
@@ -170,7 +237,7 @@ class APIStatusError(APIError):
         self.body = body
         self.request_id = request_id
         self.retry_after = retry_after
-        self.headers: Mapping[str, str] = dict(headers or {})
+        self.headers: httpx.Headers = _redacted_headers(headers)
 
     def __str__(self) -> str:
         parts = [f"{self.status_code}"]
@@ -181,14 +248,19 @@ class APIStatusError(APIError):
             text += f" (request id {self.request_id})"
         return text
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_status_error, (type(self), self.message, self.__dict__))
+    def __repr__(self) -> str:
+        fields = [f"status_code={self.status_code}", f"code={self.code!r}", f"message={self.message!r}"]
+        if self.request_id:
+            fields.append(f"request_id={self.request_id!r}")
+        return f"{type(self).__name__}({', '.join(fields)})"
 
 
-def _rebuild_status_error(cls: type[APIStatusError], message: str, state: dict[str, Any]) -> APIStatusError:
-    err = cls(message, status_code=int(state.get("status_code", 0)))
-    err.__dict__.update(state)
-    return err
+def _redacted_headers(headers: Mapping[str, str] | None) -> httpx.Headers:
+    """The answer's headers, case-insensitive; a server never echoes Authorization, but drop it if one does."""
+    if headers is None:
+        return httpx.Headers()
+    items = headers.multi_items() if isinstance(headers, httpx.Headers) else list(headers.items())
+    return httpx.Headers([(k, v) for k, v in items if k.lower() not in ("authorization", "proxy-authorization")])
 
 
 class BadRequestError(APIStatusError):
@@ -490,27 +562,35 @@ def status_error_from_body(
     headers: Mapping[str, str] | None = None,
     request: httpx.Request | None = None,
     retry_after: float | None = None,
+    scrub: Callable[[str], str] | None = None,
 ) -> APIStatusError:
-    """Build the typed error for an error answer; the body may be Dify JSON, HTML, plain text or empty."""
+    """Build the typed error for an error answer; the body may be Dify JSON, HTML, plain text or empty.
+
+    ``scrub`` removes secrets; it is applied after parsing, to every string of the parsed body (so a key that happens
+    to be a substring of the JSON syntax never corrupts the body nor loses the typed class), else to the text."""
+    clean: Callable[[str], str] = scrub or _same
     headers = headers or {}
-    body: object = text
+    body: object = clean(text)
     code: str | None = None
     message = ""
     try:
         parsed: Any = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
+    cls_code: str | None = None
     if isinstance(parsed, dict):
-        fields = typing.cast(dict[str, Any], parsed)
+        fields = typing.cast(dict[str, Any], scrub_strings(parsed, clean))
         body = fields
-        raw_code = fields.get("code")
-        code = str(raw_code) if raw_code is not None else None
+        raw_code = typing.cast(dict[str, Any], parsed).get("code")
+        cls_code = str(raw_code) if raw_code is not None else None
+        # A known Dify code is never a secret: keep it exact. Any other code is scrubbed like the rest.
+        code = cls_code if cls_code in CODE_CLASSES or cls_code is None else clean(cls_code)
         raw_message = fields.get("message") or fields.get("error") or fields.get("detail")
         message = str(raw_message) if raw_message is not None else ""
     if not message:
         stripped = " ".join(_strip_html(text).split())
-        message = stripped[:300] if stripped else httpx.codes.get_reason_phrase(status_code) or "Error"
-    cls = error_class_for_code(code, status_code)
+        message = clean(stripped)[:300] if stripped else httpx.codes.get_reason_phrase(status_code) or "Error"
+    cls = error_class_for_code(cls_code, status_code)
     return cls(
         message,
         status_code=status_code,
@@ -521,6 +601,10 @@ def status_error_from_body(
         headers=headers,
         request=request,
     )
+
+
+def _same(text: str) -> str:
+    return text
 
 
 def _strip_html(text: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
@@ -22,6 +21,7 @@ from .errors import (
     APITimeoutError,
     StreamIncompleteError,
     error_class_for_code,
+    scrub_strings,
 )
 from .events import ErrorEvent
 from .hooks import CallTrace, trace_of
@@ -123,7 +123,9 @@ class _StreamBase(Generic[EvT]):
             status_code=status,
             code=event.code,
             # The body is scrubbed like the message: a server may quote the key it got (reliability suite).
-            body=json.loads(self._transport.scrub(event.model_dump_json(), self.response.request)),
+            body=scrub_strings(
+                event.model_dump(mode="json"), lambda part: self._transport.scrub(part, self.response.request)
+            ),
             request_id=self.request_id,
             headers=self.headers,
             request=self.response.request,
@@ -253,6 +255,20 @@ class AsyncStream(_StreamBase[EvT]):
 
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.I)
 _FILENAME = re.compile(r'filename\s*=\s*"?([^";]+)"?', re.I)
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f<>:"|?*\u2028\u2029\u202a-\u202e\u2066-\u2069]')
+
+
+def _safe_filename(name: str) -> str | None:
+    """A base name safe to join to a directory: the last path component (``/`` and ``\\`` both separate), without
+    control, bidi-override or Windows-reserved characters, never ``.``/``..``, at most 255 bytes; None if nothing
+    is left."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = _UNSAFE.sub("", base).strip().rstrip(".")
+    if base in ("", ".", ".."):
+        return None
+    while len(base.encode()) > 255:
+        base = base[:-1]
+    return base
 
 
 class _BinaryBase:
@@ -286,13 +302,26 @@ class _BinaryBase:
 
     @property
     def filename(self) -> str | None:
-        """The file name from ``Content-Disposition``, if the server sent one."""
+        """The file name from ``Content-Disposition`` as a safe base name (no directory part, no ``..``, no control
+        characters), or None when the server sent none (or nothing usable). The raw header is in ``headers``."""
         disposition = self.response.headers.get("content-disposition", "")
         star = _FILENAME_STAR.search(disposition)
         if star:
-            return unquote(star.group(2).strip())
+            charset = star.group(1).strip() or "utf-8"
+            try:
+                raw = unquote(star.group(2).strip().strip('"'), encoding=charset, errors="replace")
+            except LookupError:  # an unknown charset
+                raw = unquote(star.group(2).strip().strip('"'), errors="replace")
+            return _safe_filename(raw)
         plain = _FILENAME.search(disposition)
-        return plain.group(1).strip() if plain else None
+        return _safe_filename(plain.group(1)) if plain else None
+
+    def _target(self, path: str | os.PathLike[str]) -> str:
+        """``path``, or inside it (under :attr:`filename`, else ``download``) when it is a directory."""
+        target = os.fspath(path)
+        if os.path.isdir(target):
+            return os.path.join(target, self.filename or "download")
+        return target
 
 
 class BinaryResponse(_BinaryBase):
@@ -316,9 +345,10 @@ class BinaryResponse(_BinaryBase):
             self.response.close()
 
     def write_to(self, path: str | os.PathLike[str]) -> int:
-        """Stream the body to ``path``; return the number of bytes written."""
+        """Stream the body to ``path`` (a file), or into ``path`` under :attr:`filename` when ``path`` is a directory;
+        return the number of bytes written."""
         written = 0
-        with open(path, "wb") as out:
+        with open(self._target(path), "wb") as out:
             for chunk in self.iter_bytes():
                 out.write(chunk)
                 written += len(chunk)
@@ -355,8 +385,9 @@ class AsyncBinaryResponse(_BinaryBase):
             await self.response.aclose()
 
     async def write_to(self, path: str | os.PathLike[str]) -> int:
+        """Async twin of :meth:`BinaryResponse.write_to`."""
         written = 0
-        with open(path, "wb") as out:  # noqa: ASYNC230 - local file writes of streamed chunks
+        with open(self._target(path), "wb") as out:  # noqa: ASYNC230 - local file writes of streamed chunks
             async for chunk in self.iter_bytes():
                 out.write(chunk)
                 written += len(chunk)

@@ -32,7 +32,7 @@ MakeApi = Callable[..., Api]
 def ask(query: str, user: str, conversation_id: str | None = None) -> ChatMessageRequest:
     builder = ChatMessageRequest.builder().query(query).user(user).inputs({"name": "e2e"})
     if conversation_id is not None:
-        builder.conversation_id(conversation_id)
+        builder = builder.conversation_id(conversation_id)
     return builder.build()
 
 

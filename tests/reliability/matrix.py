@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import os
+import pickle
 import tempfile
 import threading
 import time
@@ -675,6 +676,8 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
         texts += [str(outcome), repr(outcome), "".join(traceback.format_exception(outcome))]
         texts += [str(getattr(outcome, "body", "")), str(getattr(outcome, "message", ""))]
         texts += [repr(getattr(outcome, "request", None)), str(getattr(outcome, "headers", ""))]
+        texts += error_texts(outcome)
+        res.failures += pickle_problems(outcome)
     else:
         res.outcome = "ok"
         res.value = _summary(kind, result)
@@ -682,6 +685,47 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
     res.secrets = sorted({s for s in SECRETS for t in texts if s in t})
     _judge(res)
     return res
+
+
+def error_texts(err: BaseException) -> list[str]:
+    """Everything an error object lets out besides str/repr: args, the headers of the request it keeps, its
+    ``__cause__``/``__context__`` chain (str, repr, kept request) and its pickle."""
+    out = [repr(err.args)]
+    request = getattr(err, "request", None)
+    if isinstance(request, httpx.Request):
+        out.append(repr(request.headers.multi_items()))
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        for linked in (link.__cause__, link.__context__):
+            if linked is not None:
+                out += [str(linked), repr(linked)]
+                req = getattr(linked, "_request", None) or getattr(linked, "__dict__", {}).get("request")
+                if isinstance(req, httpx.Request):
+                    out.append(repr(req.headers.multi_items()))
+        link = link.__cause__ or link.__context__
+    try:
+        out.append(pickle.dumps(err).decode("latin-1"))
+    except Exception as exc:  # reported by pickle_problems
+        out.append(repr(exc))
+    return out
+
+
+def pickle_problems(err: BaseException) -> list[str]:
+    """An error that does not survive pickle.loads(pickle.dumps(err)) with its class and public fields."""
+    try:
+        clone = pickle.loads(pickle.dumps(err))
+    except Exception as exc:
+        return [f"{type(err).__name__} does not pickle: {type(exc).__name__}: {exc}"]
+    names = ("status_code", "code", "message", "body", "request_id")
+    if (
+        type(clone) is not type(err)
+        or str(clone) != str(err)
+        or any(getattr(clone, n, None) != getattr(err, n, None) for n in names)
+    ):
+        return [f"{type(err).__name__} changed through pickle"]
+    return []
 
 
 def _processed(script: list[Act], index: int) -> bool:

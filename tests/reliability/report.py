@@ -104,7 +104,9 @@ def render(run: MatrixRun, sdk_log: str) -> str:
         "- **secrets found**: the client-wide key (sync cells) and a per-call `RequestOption.api_key` (async cells), "
         "which error bodies and in-band error events quote back, searched in every log record of every logger at "
         "DEBUG with `DIFY_OAPI_LOG=debug` (root, dify_oapi, httpx, httpcore), the SDK's own log output, exception "
-        "`str`/`repr`/`body`/traceback, and the reprs of client, option, request and answer.",
+        "`str`/`repr`/`args`/`body`/traceback, the headers of the request an error keeps, its `__cause__`/"
+        "`__context__` chain, its `pickle.dumps` bytes (and every error must pickle and unpickle with its class, "
+        "status, code, message, body and request id), and the reprs of client, option, request and answer.",
         "",
         "Call kinds:",
         "",

@@ -5,31 +5,53 @@ the key to another host; TLS verification on by default; os.environ and logging 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import logging
 import os
+import pickle
 import shutil
 import ssl
 import subprocess
+import traceback
 from pathlib import Path
 from urllib.parse import quote, unquote
 
 import httpx
 import pytest
 
-from dify_oapi import APIConnectionError, APIStatusError, Client, InvalidRequestError
-from dify_oapi.api.chat.v1.model.chat_message import SuggestedQuestionsRequest
+from dify_oapi import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    Client,
+    DatasetNameDuplicateError,
+    DifyError,
+    InvalidParamError,
+    InvalidRequestError,
+    UnauthorizedError,
+)
+from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest, SuggestedQuestionsRequest
+from dify_oapi.api.dify.v1.model.annotation import AnnotationReplyJob
+from dify_oapi.api.dify.v1.resource.annotation import AnnotationReplyJobError, AnnotationReplyTimeoutError
+from dify_oapi.api.knowledge_base.v1.indexing import IndexingError, IndexingTimeoutError
+from dify_oapi.api.knowledge_base.v1.model.dataset import CreateDatasetRequest
 
-from .faultserver import Act, FaultServer
+from .faultserver import SILENT, Act, FaultServer, Seen, refused_port
 from .matrix import (
     CLIENT_KEY,
     FAULTS,
     PER_CALL_KEY,
     SECRETS,
+    SSE_HEADERS,
     Cell,
     _record_text,
+    error_texts,
     logging_state,
     ok,
+    pickle_problems,
     run_matrix,
+    sse,
 )
 
 SUGGESTED = Act(200, b'{"result": "success", "data": ["q1"]}')
@@ -213,3 +235,134 @@ def test_environment_and_logging_untouched_over_real_sockets(monkeypatch: pytest
     after = logging_state()
     assert {k: after.get(k) for k in logging_before} == logging_before
     assert (logging.getLogger("dify_oapi").level, list(logging.getLogger("dify_oapi").handlers)) == dify_before
+
+
+# ---- error objects: no key anywhere, and they pickle ----------------------------------------------------------------
+
+ONE_LETTER_KEY = "e"
+
+
+def _leaks(err: BaseException, key: str) -> list[str]:
+    """Where ``key`` shows in ``err``: str, repr, args, kept request, chain, pickle."""
+    texts = {"str": str(err), "repr": repr(err), "traceback": "".join(traceback.format_exception(err))}
+    texts.update({f"more {i}": t for i, t in enumerate(error_texts(err))})
+    return [where for where, text in texts.items() if key in text]
+
+
+def _planted_calls(mode: str, url: str, key: str) -> BaseException:
+    async def acall(client: Client) -> None:
+        async with client:
+            if url.endswith("/stream"):
+                async for _ in await client.chat.v1.message.astream(_chat()):
+                    pass
+            else:
+                await client.dify.v1.app.ainfo()
+
+    client = Client(base_url=url.removesuffix("/stream"), api_key=key, max_retries=0, timeout=0.5)
+    try:
+        if mode == "sync":
+            with client:
+                if url.endswith("/stream"):
+                    for _ in client.chat.v1.message.stream(_chat()):
+                        pass
+                else:
+                    client.dify.v1.app.info()
+        else:
+            asyncio.run(acall(client))
+    except DifyError as exc:
+        return exc
+    raise AssertionError("no error raised")
+
+
+def _chat() -> ChatMessageRequest:
+    return ChatMessageRequest.builder().query("q").user("u").build()
+
+
+def _quote_key(seen: Seen) -> bytes:
+    return json.dumps({"code": "unauthorized", "message": f"bad key {seen.headers.get('authorization')}"}).encode()
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("case", ["status", "connection", "timeout", "stream error event"])
+def test_no_error_object_carries_the_key_and_every_one_pickles(mode: str, case: str) -> None:
+    key = f"app-PLANTED-{case.replace(' ', '-')}-{mode}"
+    with contextlib.ExitStack() as stack:
+        if case == "connection":
+            url = f"http://127.0.0.1:{refused_port()}/v1"
+        else:
+            act = {
+                "status": Act(401, _quote_key),
+                "timeout": SILENT,
+                "stream error event": Act(200, lambda s: sse({"event": "error", "status": 400, "code": "invalid_param",
+                                                             "message": f"echo {s.headers.get('authorization')}"}),
+                                          headers=SSE_HEADERS, framing="chunked"),
+            }[case]  # fmt: skip
+            url = stack.enter_context(FaultServer([act])).url
+        err = _planted_calls(mode, url + ("/stream" if case == "stream error event" else ""), key)
+    expected = {"status": UnauthorizedError, "connection": APIConnectionError, "timeout": APITimeoutError,
+                "stream error event": InvalidParamError}[case]  # fmt: skip
+    assert type(err) is expected, repr(err)
+    assert _leaks(err, key) == []
+    assert pickle_problems(err) == []
+    request = getattr(err, "request", None)
+    assert isinstance(request, httpx.Request) and request.headers["authorization"] == "Bearer ***"
+    assert err.__context__ is None and err.__cause__ is None
+    if isinstance(err, APIStatusError):
+        assert isinstance(err.headers, httpx.Headers)
+        clone = pickle.loads(pickle.dumps(err))
+        assert (clone.status_code, clone.code, clone.body, clone.request_id) == (
+            err.status_code, err.code, err.body, err.request_id)  # fmt: skip
+        assert "***" in clone.message and key not in clone.message
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+@pytest.mark.parametrize("status", ["error", "indexing"])
+def test_indexing_errors_carry_no_key_and_pickle(mode: str, status: str) -> None:
+    key = f"dataset-PLANTED-indexing-{mode}"
+    answer = Act(200, json.dumps({"data": [{"id": "d1", "indexing_status": status, "error": "parse failed"}]}).encode())
+    cls = IndexingError if status == "error" else IndexingTimeoutError
+    with FaultServer([answer]) as server, Client(base_url=server.url, dataset_api_key=key) as client:
+        document = client.knowledge_base.v1.document
+
+        def call() -> object:
+            if mode == "sync":
+                return document.wait_for_indexing("ds", "b1", timeout=0.05, interval=0.01)
+            return asyncio.run(document.await_for_indexing("ds", "b1", timeout=0.05, interval=0.01))
+
+        with pytest.raises(cls) as info:
+            call()
+        assert len(server.seen) >= 1 and server.seen[0].headers["authorization"] == f"Bearer {key}"
+    err = info.value
+    assert _leaks(err, key) == []
+    clone = pickle.loads(pickle.dumps(err))
+    assert type(clone) is cls and str(clone) == str(err)
+    assert (clone.dataset_id, clone.batch, clone.status) == ("ds", "b1", err.status)
+
+
+def test_annotation_reply_errors_pickle() -> None:
+    job = AnnotationReplyJob.model_validate({"job_id": "j1", "job_status": "error", "error_msg": "boom"})
+    for err in (AnnotationReplyJobError("failed", job=job), AnnotationReplyTimeoutError("late", job=job, timeout=2.0)):
+        clone = pickle.loads(pickle.dumps(err))
+        assert type(clone) is type(err) and str(clone) == str(err) and clone.job == job
+    assert pickle.loads(pickle.dumps(AnnotationReplyTimeoutError("late", job=job, timeout=2.0))).timeout == 2.0
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_one_letter_key_never_corrupts_an_error_body(mode: str) -> None:
+    """Scrubbing works on the parsed body: a key that is a letter of the JSON syntax keeps the typed class."""
+    body = json.dumps({"code": "dataset_name_duplicate", "message": "The dataset name already exists.", "status": 409})
+    with FaultServer([Act(409, body.encode())]) as server:
+        client = Client(base_url=server.url, dataset_api_key=ONE_LETTER_KEY, max_retries=0)
+        request = CreateDatasetRequest.builder().name("n").build()
+        datasets = client.knowledge_base.v1.dataset
+
+        def call() -> object:
+            return datasets.create(request) if mode == "sync" else asyncio.run(datasets.acreate(request))
+
+        with pytest.raises(DatasetNameDuplicateError) as info:
+            call()
+        client.close()
+    err = info.value
+    assert err.code == "dataset_name_duplicate" and err.status_code == 409
+    assert isinstance(err.body, dict) and set(err.body) == {"cod***", "m***ssag***", "status"}
+    assert ONE_LETTER_KEY not in err.message

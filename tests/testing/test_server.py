@@ -52,7 +52,7 @@ def raw(server: DifyTestServer, kind: str = "chat") -> httpx.Client:
 def chat_request(query: str = "hello there", **extra: Any) -> ChatMessageRequest:
     builder = ChatMessageRequest.builder().query(query).user(USER)
     for name, value in extra.items():
-        getattr(builder, name)(value)
+        builder = getattr(builder, name)(value)
     return builder.build()
 
 

@@ -292,9 +292,9 @@ async def test_rename_replay(mode: str, recorder: Recorder, name: str) -> None:
     sent = transcript(name)["request"]["body"]
     req = RenameConversationRequest.builder().conversation_id(CONV).user(USER)
     if "name" in sent:
-        req.name(sent["name"])
+        req = req.name(sent["name"])
     else:
-        req.auto_generate(True)
+        req = req.auto_generate(True)
     renamed = await run(mode, _conversation(recorder), "rename", req.build())
     check_sent(recorder, "POST", f"/conversations/{CONV}/name", body=sent)
     assert isinstance(renamed, Conversation) and renamed.id == CONV and renamed.name == "Renamed chat"

@@ -135,7 +135,7 @@ async def test_create_error_answers_raise_typed_errors(
     sent = transcript(name)["request"]["body"]
     req = ChatMessageRequest.builder().query(sent["query"]).user(sent["user"]).inputs(sent["inputs"])
     if "conversation_id" in sent:
-        req.conversation_id(sent["conversation_id"])
+        req = req.conversation_id(sent["conversation_id"])
     with pytest.raises(error) as info:
         await run(mode, _client(recorder).chat.v1.message, "create", req.build())
     assert info.value.code == code
@@ -180,7 +180,7 @@ async def test_stream_with_file_replays(mode: str, recorder: Recorder) -> None:
     recorder.answers.append(transcript_response("cf_chat_streaming_with_file"))
     sent = transcript("cf_chat_streaming_with_file")["request"]["body"]
     req = ChatMessageRequest.builder().query(sent["query"]).user(USER).inputs(sent["inputs"])
-    req.files([InputFile.model_validate(f) for f in sent["files"]])
+    req = req.files([InputFile.model_validate(f) for f in sent["files"]])
     got = await events(mode, _client(recorder).chat.v1.message, req.build())
     check_sent(recorder, "POST", "/chat-messages", body=sent)
     assert "".join(e.answer for e in got if isinstance(e, MessageEvent)) == "Echo: With a file (name=)"

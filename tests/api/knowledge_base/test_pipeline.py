@@ -216,7 +216,7 @@ def _run_request(**changes: Any) -> RunPipelineRequest:
         .start_node_id(NODE)
     )
     for name, value in changes.items():
-        getattr(builder, name)(value)
+        builder = getattr(builder, name)(value)
     return builder.build()
 
 

@@ -142,7 +142,7 @@ class Transport:
             return builder.build()
         if request is None:
             try:
-                return endpoint.request()
+                return endpoint.request.model_validate({})  # ValidationError, worded below
             except ValidationError as exc:
                 raise InvalidRequestError(
                     f"{endpoint.method} {endpoint.path} needs a {endpoint.request.__name__}: {validation_message(exc)}"

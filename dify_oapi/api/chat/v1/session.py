@@ -79,9 +79,9 @@ class _SessionBase:
     ) -> ChatMessageRequest:
         builder = ChatMessageRequest.builder().query(query).user(self.user).inputs({**self.inputs, **(inputs or {})})
         if self.conversation_id is not None:
-            builder.conversation_id(self.conversation_id)
+            builder = builder.conversation_id(self.conversation_id)
         if files:
-            builder.files(list(files))
+            builder = builder.files(list(files))
         return builder.build()
 
     def _keep(self, item: object) -> None:
@@ -101,11 +101,11 @@ class _SessionBase:
 
     def _rename_request(self, name: str | None, auto_generate: bool) -> RenameConversationRequest:
         builder = RenameConversationRequest.builder().conversation_id(self._require_conversation("rename"))
-        builder.user(self.user)
+        builder = builder.user(self.user)
         if name is not None:
-            builder.name(name)
+            builder = builder.name(name)
         if auto_generate:
-            builder.auto_generate(True)
+            builder = builder.auto_generate(True)
         return builder.build()
 
     def _delete_request(self) -> DeleteConversationRequest:

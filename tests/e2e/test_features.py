@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dify_oapi import InvalidRequestError
+from dify_oapi import HookEvent, InvalidRequestError
 from dify_oapi.api.chat.v1.model.event import MessageEvent
 from dify_oapi.api.chat.v1.session import AsyncChatSession, ChatSession
 from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
@@ -60,3 +60,24 @@ async def test_inputs_checked_before_sending(make_api: MakeApi, server: DifyTest
     assert len(server.requests_to("/workflows/run")) == before  # nothing was sent
     done = await api.call(workflow, "run", RunWorkflowRequest.builder().inputs({"text": "ok"}).user("e2e").build())
     assert done.data.outputs == {"text": "ok"}
+
+
+async def test_hooks_and_opentelemetry(make_api: MakeApi, server: DifyTestServer, user: str) -> None:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from dify_oapi.otel import OpenTelemetryHook
+
+    spans = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    seen: list[HookEvent] = []
+    api = make_api(client=server.client("workflow", hooks=[seen.append, OpenTelemetryHook(provider)]))
+    workflow = api.client.workflow.v1.workflow
+    run = RunWorkflowRequest.builder().inputs({"text": "traced"}).user(user).build()
+    events = await api.events(workflow, "stream", run)
+    assert [e.kind for e in seen] == ["request", "response"] + ["stream_event"] * len(events) + ["stream_end"]
+    assert seen[-1].completed is True and seen[-1].latency is not None
+    (span,) = spans.get_finished_spans()
+    assert span.name == "POST /workflows/run" and (span.attributes or {})["dify.stream.completed"] is True

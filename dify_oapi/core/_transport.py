@@ -11,6 +11,7 @@ import typing
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -218,7 +219,7 @@ class Transport:
         return text
 
     def _status_error(self, response: httpx.Response, text: str) -> APIStatusError:
-        return status_error_from_body(
+        err = status_error_from_body(
             response.status_code,
             text,
             headers=response.headers,
@@ -226,6 +227,12 @@ class Transport:
             retry_after=parse_retry_after(response.headers),
             scrub=lambda part: self.scrub(part, response.request),  # applied after parsing (errors.py)
         )
+        if response.status_code == 404 and not isinstance(err.body, dict) and not _ends_with_v1(self.config.base_url):
+            # Not Dify's JSON 404 (a web server's page) and a base_url without /v1: the usual mistake, say so.
+            hinted = f"{err.message} (base_url should end with /v1, e.g. https://api.dify.ai/v1)"
+            err.message = hinted
+            err.args = (hinted,)
+        return err
 
     def _transport_error(self, exc: httpx.RequestError, request: httpx.Request) -> tuple[Failure, APIConnectionError]:
         name = type(exc).__name__
@@ -393,6 +400,10 @@ class Transport:
 
     def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
+
+
+def _ends_with_v1(base_url: str) -> bool:
+    return urlsplit(base_url).path.rstrip("/").endswith("/v1")
 
 
 def _read_body(response: httpx.Response) -> httpx.RequestError | None:

@@ -66,7 +66,7 @@ async def test_upload_preview_and_files_in_messages(make_api: MakeApi, user: str
 
     answer = await api.call(
         api.client.chat.v1.message, "create",
-        ChatMessageRequest.builder().query("read this").user(user).files([InputFile.local(uploaded.id)]).build(),
+        ChatMessageRequest.builder().query("read this").user(user).files([InputFile.from_upload(uploaded)]).build(),
     )  # fmt: skip
     assert answer.answer == "Echo: read this"
 

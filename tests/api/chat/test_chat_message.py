@@ -72,7 +72,12 @@ async def test_create_followup_sends_conversation_id(mode: str, recorder: Record
 async def test_create_with_an_uploaded_file(mode: str, recorder: Recorder) -> None:
     recorder.answers.append(transcript_response("cf_chat_blocking_with_file"))
     file_id = "ad09b2fb-0c43-4c3f-9256-ac93771270c0"
-    req = ChatMessageRequest.builder().query("Blocking with a file").user(USER).files([InputFile.local(file_id)])
+    req = (
+        ChatMessageRequest.builder()
+        .query("Blocking with a file")
+        .user(USER)
+        .files([InputFile.local(file_id, "document")])
+    )
     answer = await run(mode, _client(recorder).chat.v1.message, "create", req.build())
     check_sent(recorder, "POST", "/chat-messages", body=transcript("cf_chat_blocking_with_file")["request"]["body"])
     assert answer.answer == "Echo: Blocking with a file (name=)"

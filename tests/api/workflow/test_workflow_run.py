@@ -80,7 +80,7 @@ async def test_run_sends_files_typed_and_default_user(mode: str, recorder: Recor
     recorder.answers.append(transcript_response("wf_run_blocking"))
     client = make_client(recorder, default_user="u-default")
     builder = RunWorkflowRequest.builder().inputs(
-        {"doc": InputFile.local("f-1"), "pics": [InputFile.remote("https://x.test/a.png", "image")], "n": 3}
+        {"doc": InputFile.local("f-1", "document"), "pics": [InputFile.remote("https://x.test/a.png", "image")], "n": 3}
     )
     await run(mode, client.workflow.v1.workflow, "run", builder.files([InputFile.local("f-2", "image")]))
     check_sent(

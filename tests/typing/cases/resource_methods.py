@@ -9,6 +9,8 @@ from dify_oapi import Client
 from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest, ChatMessageResponse
 from dify_oapi.api.completion.v1.model.completion_message import CompletionMessageRequest
 from dify_oapi.api.dify.v1.model.app import AppInfo, GetAppInfoRequest
+from dify_oapi.api.dify.v1.model.file import UploadedFile
+from dify_oapi.api.dify.v1.model.shared import InputFile
 from dify_oapi.api.knowledge_base.v1.model.dataset import ListDatasetsRequest
 from dify_oapi.api.knowledge_base.v1.model.document import ListDocumentsRequest
 from dify_oapi.core.pagination import Pager
@@ -67,3 +69,10 @@ def history(client: Client) -> None:
     conversation.iter_messages(history, order="reading")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     conversation.iter(ListConversationsRequest.builder().user("u"), order="oldest")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
     conversation.aiter_messages(history, order="oldest")
+
+
+def input_files(upload: UploadedFile) -> None:
+    assert_type(InputFile.local("f", "image"), InputFile)
+    assert_type(InputFile.from_upload(upload), InputFile)
+    InputFile.local("f")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    InputFile.local("f", "documnt")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]

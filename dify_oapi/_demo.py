@@ -3,10 +3,13 @@
 It lives in its own module so the command line (``dify_oapi.__main__``) only parses arguments and calls
 :func:`run`; the demo needs nothing beyond the SDK and its ``testing`` package (no command-line extra).
 
-Without configuration it starts the built-in Dify test server (the ``testing`` extra: ``pip install ".[testing]"`` from a checkout) and runs
-every part against it. With ``DIFY_BASE_URL`` set it runs against that server instead: the chat or workflow part
+Without configuration it starts the built-in Dify test server (the ``testing`` extra: ``pip install ".[testing]"``
+from a checkout) and runs every part against it. With ``DIFY_BASE_URL`` set it runs against that server instead: the chat or workflow part
 (whichever app ``DIFY_API_KEY`` belongs to) and the knowledge-base part (with ``DIFY_DATASET_API_KEY``); parts
 whose key is missing are skipped, saying so. ``--local`` forces the built-in server. Exit code 0 on success.
+
+Each part prints the SDK calls it makes (``>>> client.chat.v1.message.stream(...)``) before their results, and the
+end says where to read on (README sections, ``examples/``).
 """
 
 from __future__ import annotations
@@ -39,6 +42,23 @@ DOCUMENTS = {
     "retrieval.txt": "Keyword retrieval scores segments by the query terms they share.",
 }
 
+# README.md sections (by their heading) and examples/ files; tests check that each exists.
+NEXT_STEPS = (
+    "README.md, section by section:",
+    "  'Quick start'                 one client, typed requests, per-call options",
+    "  'Chat and completion apps'    streaming, conversations, create_via_stream, stop",
+    "  'Workflow apps'               runs, resumable streams, human input",
+    "  'Knowledge bases'             datasets, documents, wait_for_indexing, segments, retrieval, pipelines",
+    "  'Errors'                      the typed error tree",
+    "  'Testing your code against a built-in Dify server'   this server in your own tests",
+    "examples/: chat_example.py, completion_example.py, workflow_example.py, knowledge_base_example.py,",
+    "  dify_example.py (python examples/chat_example.py, with DIFY_BASE_URL and DIFY_API_KEY set)",
+)
+REMOTE_HINT = (
+    "Against your own Dify (each part runs if its key is set):",
+    "  DIFY_BASE_URL=https://your-dify/v1 DIFY_API_KEY=app-... DIFY_DATASET_API_KEY=dataset-... python -m dify_oapi demo",
+)
+
 
 class Demo:
     def __init__(self, out: TextIO) -> None:
@@ -51,6 +71,10 @@ class Demo:
 
     def title(self, text: str) -> None:
         self.say(f"\n== {text} " + "=" * max(3, 70 - len(text)))
+
+    def call(self, code: str) -> None:
+        """Name the SDK call about to be made (``client....``), one short line."""
+        self.say(f">>> {code}")
 
     def step(self, name: str, action: Callable[[], None]) -> None:
         self.title(name)
@@ -68,6 +92,7 @@ class Demo:
 
         messages = client.chat.v1.message
         request = ChatMessageRequest.builder().query("What is Dify?").user(USER).build()
+        self.call('client.chat.v1.message.stream(ChatMessageRequest.builder().query("What is Dify?").user(...))')
         self.say("you > What is Dify?")
         self.say("bot > ", end="")
         conversation_id: str | None = None
@@ -82,13 +107,18 @@ class Demo:
         follow = (
             ChatMessageRequest.builder().query("And what is a chatflow?").user(USER).conversation_id(conversation_id)
         ).build()
+        self.call(
+            "client.chat.v1.message.create(...conversation_id(conversation_id)...)  # blocking, same conversation"
+        )
         answer = messages.create(follow)
         self.say("you > And what is a chatflow?")
         self.say(f"bot > {answer.answer}")
+        self.call("client.chat.v1.conversation.list(ListConversationsRequest.builder().user(...).limit(5))")
         conversations = client.chat.v1.conversation.list(ListConversationsRequest.builder().user(USER).limit(5).build())
         self.say("conversations:")
         for conversation in conversations.data:
             self.say(f"  - {conversation.name!r} ({conversation.id})")
+        self.call("client.chat.v1.conversation.messages(ListMessagesRequest...conversation_id(conversation_id))")
         history = client.chat.v1.conversation.messages(
             ListMessagesRequest.builder().user(USER).conversation_id(conversation_id).build()
         )
@@ -98,7 +128,7 @@ class Demo:
         from .api.workflow.v1.model.workflow_run import RunWorkflowRequest
 
         request = RunWorkflowRequest.builder().inputs(inputs).user(USER).build()
-        self.say(f"inputs: {inputs}")
+        self.call(f"client.workflow.v1.workflow.stream(RunWorkflowRequest.builder().inputs({inputs!r}).user(...))")
         with client.workflow.v1.workflow.stream(request) as events:
             for event in events:
                 data: Any = getattr(event, "data", None)
@@ -125,41 +155,53 @@ class Demo:
 
         kb = client.knowledge_base.v1
         name = f"dify-oapi demo {uuid.uuid4().hex[:8]}"
+        self.call('client.knowledge_base.v1.dataset.create(CreateDatasetRequest...indexing_technique("economy"))')
         dataset = kb.dataset.create(
             CreateDatasetRequest.builder().name(name).description("Created by the dify-oapi demo")
             .indexing_technique("economy").build()
         )  # fmt: skip
         self.say(f"dataset {dataset.name!r} created ({dataset.id})")
         try:
-            documents: list[tuple[str, str]] = []
+            names: dict[str, str] = {}  # document id -> name
+            batches: list[str] = []
+            self.call(
+                "client.knowledge_base.v1.document.create_by_text(CreateDocumentByTextRequest...)  # one per document"
+            )
             for doc_name, text in DOCUMENTS.items():
                 created = kb.document.create_by_text(
                     CreateDocumentByTextRequest.builder().dataset_id(dataset.id).name(doc_name).text(text)
                     .indexing_technique("economy").build()
                 )  # fmt: skip
-                documents.append((created.document.id, created.batch))
+                names[created.document.id] = doc_name
+                batches.append(created.batch)
                 self.say(f"document {doc_name!r} added (batch {created.batch})")
 
-            def progress(status: IndexingStatusList) -> None:
-                parts = [
-                    f"{s.indexing_status} {s.completed_segments or 0}/{s.total_segments or 0}" for s in status.data
-                ]
-                self.say(f"  indexing: {', '.join(parts)}")
+            shown: dict[str, str] = {}
 
-            for _, batch in documents:
+            def progress(status: IndexingStatusList) -> None:
+                for s in status.data:
+                    line = f"{s.indexing_status} {s.completed_segments or 0}/{s.total_segments or 0} segments"
+                    if shown.get(s.id) != line:  # only what changed
+                        shown[s.id] = line
+                        self.say(f"  indexing {names.get(s.id, s.id)!r}: {line}")
+
+            self.call("client.knowledge_base.v1.document.wait_for_indexing(dataset_id, batch, on_progress=...)")
+            for batch in batches:
                 kb.document.wait_for_indexing(
                     dataset.id, batch, interval=interval, factor=1.0, timeout=120, on_progress=progress
                 )
-            first_doc = documents[0][0]
+            first_doc, first_name = next(iter(names.items()))
+            self.call("client.knowledge_base.v1.segment.list(ListSegmentsRequest...document_id(document_id))")
             segments = kb.segment.list(
                 ListSegmentsRequest.builder().dataset_id(dataset.id).document_id(first_doc).build()
             )
-            self.say(f"segments of {next(iter(DOCUMENTS))!r}:")
+            self.say(f"segments of {first_name!r}:")
             for segment in segments.data:
                 self.say(f"  #{segment.position} {segment.content!r}")
             if segments.data:
                 target = segments.data[-1]
                 edit = SegmentUpdate.builder().content(f"{target.content} Edited by the demo.").build()
+                self.call("client.knowledge_base.v1.segment.update(UpdateSegmentRequest...segment(SegmentUpdate...))")
                 updated = kb.segment.update(
                     UpdateSegmentRequest.builder().dataset_id(dataset.id).document_id(first_doc).segment_id(target.id)
                     .segment(edit).build()
@@ -170,6 +212,7 @@ class Demo:
                 .score_threshold_enabled(False).build()
             )  # fmt: skip
             query = "keyword retrieval segments"
+            self.call("client.knowledge_base.v1.dataset.retrieve(RetrieveRequest...retrieval_model(keyword_search))")
             result = kb.dataset.retrieve(
                 RetrieveRequest.builder().dataset_id(dataset.id).query(query).retrieval_model(model).build()
             )
@@ -177,8 +220,17 @@ class Demo:
             for record in result.records:
                 self.say(f"  score {record.score}: {record.segment.content!r}")
         finally:
+            self.call("client.knowledge_base.v1.dataset.delete(DeleteDatasetRequest.builder().dataset_id(...))")
             kb.dataset.delete(DeleteDatasetRequest.builder().dataset_id(dataset.id).build())
             self.say(f"dataset {dataset.id} deleted")
+
+    def next_steps(self, remote: bool) -> None:
+        self.title("Where to go next")
+        for line in NEXT_STEPS:
+            self.say(line)
+        if not remote:
+            for line in REMOTE_HINT:
+                self.say(line)
 
 
 def _local(demo: Demo) -> int:
@@ -199,6 +251,7 @@ def _local(demo: Demo) -> int:
             demo.step("Chat: a streamed answer, a follow-up, the conversation", lambda: demo.chat(chat))
             demo.step("Workflow: a streamed run and its node events", lambda: demo.workflow(workflow, {"text": "Hi!"}))
             demo.step("Knowledge base: documents, indexing, segments, retrieval", lambda: demo.knowledge(chat, 0.1))
+        demo.next_steps(remote=False)
     finally:
         server.stop()
     return 1 if demo.failures else 0
@@ -212,6 +265,7 @@ def _remote(demo: Demo, base_url: str) -> int:
         if api_key:
             from .api.dify.v1.model.app import GetAppInfoRequest
 
+            demo.call("client.dify.v1.app.info()  # which kind of app the key belongs to")
             info = client.dify.v1.app.info(GetAppInfoRequest.builder().build())
             mode = info.mode or ""
             demo.say(f"app {info.name!r} (mode {mode})")
@@ -229,6 +283,7 @@ def _remote(demo: Demo, base_url: str) -> int:
             demo.step("Knowledge base: documents, indexing, segments, retrieval", lambda: demo.knowledge(client, 1.0))
         else:
             demo.say("skipped the knowledge-base part: DIFY_DATASET_API_KEY is not set")
+        demo.next_steps(remote=True)
     return 1 if demo.failures else 0
 
 

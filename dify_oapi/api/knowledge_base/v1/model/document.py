@@ -193,7 +193,7 @@ class CreateDocumentByTextRequestBuilder(
 
 class UpdateDocumentByTextRequest(Request):
     """``POST /datasets/{dataset_id}/documents/{document_id}/update-by-text``: new ``text`` (with its ``name``)
-    and/or settings; the document is re-indexed."""
+    and/or settings; the document is re-indexed (the answer's ``batch`` is the document's original one)."""
 
     dataset_id: Annotated[str, Path()]
     document_id: Annotated[str, Path()]
@@ -259,7 +259,8 @@ class CreateDocumentByFileRequestBuilder(Builder[CreateDocumentByFileRequest]):
 
 class UpdateDocumentByFileRequest(Request):
     """``PATCH /datasets/{dataset_id}/documents/{document_id}`` (``update``) or its deprecated twin ``POST
-    .../update-by-file`` (``update_by_file``), multipart: a new ``file`` and optional settings in ``data``."""
+    .../update-by-file`` (``update_by_file``), multipart: a new ``file`` and optional settings in ``data``. The
+    document keeps its id and is re-indexed; the answer's ``batch`` is the document's original one."""
 
     dataset_id: Annotated[str, Path()]
     document_id: Annotated[str, Path()]
@@ -469,7 +470,8 @@ class Document(Response):
 
 
 class DocumentResult(Response):
-    """The answer of a create or update: the document, and the ``batch`` whose indexing to follow."""
+    """The answer of a create or update: the document, and the ``batch`` whose indexing to follow. An update
+    answers with the document's original batch (Dify 1.14.1), whose status then shows the re-indexing."""
 
     document: Document
     batch: str

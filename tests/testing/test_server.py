@@ -512,5 +512,7 @@ def test_demo_runs_green(monkeypatch: pytest.MonkeyPatch) -> None:
     out = io.StringIO()
     assert main(["demo"], out=out) == 0, out.getvalue()
     text = out.getvalue()
-    assert "bot > Echo: What is Dify?" in text and "workflow_finished" in text and "indexing 'dify.txt': completed" in text
+    assert (
+        "bot > Echo: What is Dify?" in text and "workflow_finished" in text and "indexing 'dify.txt': completed" in text
+    )
     assert "demo finished" in text

@@ -13,6 +13,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .errors import InvalidRequestError
+from .events import event_union, is_event_union
 from .files import FileInput, is_file_input
 from .model import Body, File, Form, FormJson, Path, Query, Request, User
 
@@ -36,7 +37,8 @@ class Endpoint(Generic[ReqT, RespT]):
     ``parse_as`` the union of event models that the events are parsed into) or :class:`bytes` for binary answers.
     ``fixed`` values are added to every JSON body (``response_mode``).
     ``retry_safe`` defaults to True for GET, PUT and DELETE; ``auth`` to ``"dataset"`` for knowledge endpoints.
-    ``terminal`` names the events that complete a stream.
+    ``terminal`` names the events that complete a stream. ``json_answer`` is the model of a 200 JSON answer that a
+    stream endpoint may give instead of events (the pipeline run does): the stream yields it as its one item.
     """
 
     method: HttpMethod
@@ -50,6 +52,7 @@ class Endpoint(Generic[ReqT, RespT]):
     terminal: frozenset[str] = frozenset()
     parse_as: Any = None
     summary: str = ""
+    json_answer: Any = None
 
     @property
     def is_retry_safe(self) -> bool:
@@ -63,7 +66,7 @@ class Endpoint(Generic[ReqT, RespT]):
 
     def adapter(self) -> TypeAdapter[Any]:
         target: Any = self.parse_as if self.parse_as is not None else self.response
-        return _adapter(target)
+        return _stream_adapter(target) if self.kind == "stream" else _adapter(target)
 
     def parse(self, content: bytes) -> RespT:
         """Parse a JSON answer (an empty 204 body counts as ``{}``) into ``response``; raises ``ValidationError``."""
@@ -151,6 +154,12 @@ class Encoded:
 @cache
 def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
+
+
+@cache
+def _stream_adapter(tp: Any) -> TypeAdapter[Any]:
+    """An event type alias (a union of event models) parses each event by its name (core/events.py)."""
+    return _adapter(event_union(tp) if is_event_union(tp) else tp)
 
 
 @cache

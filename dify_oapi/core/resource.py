@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, Sel
 
 from .builder import Builder
 from .endpoint import Endpoint
+from .errors import APIConnectionError
 from .model import Request
 from .option import RequestOption
 from .pagination import AsyncPager, Cursor, Order, Page, Pager
@@ -237,11 +238,19 @@ def acall_binary(endpoint: Endpoint[ReqT, Any]) -> Method[ReqT, Awaitable[AsyncB
 
 
 class Collector(Protocol[OutT_co]):
-    """Turns a stream's events into one answer: ``add`` each event, then ``result()``."""
+    """Turns a stream's events into one answer: ``add`` each event, then ``result()``.
+
+    A collector may also have a ``complete`` attribute, True once its answer is final (the chat answer after
+    ``message_end``): a connection lost after that point returns the answer instead of raising (raising would make
+    the caller run, and pay for, the same request again)."""
 
     def add(self, event: object, /) -> None: ...
 
     def result(self) -> OutT_co: ...
+
+
+def _complete(collector: object) -> bool:
+    return getattr(collector, "complete", False) is True
 
 
 def call_collect(endpoint: Endpoint[ReqT, Any], collector: Callable[[], Collector[RespT]]) -> Method[ReqT, RespT]:
@@ -250,9 +259,13 @@ def call_collect(endpoint: Endpoint[ReqT, Any], collector: Callable[[], Collecto
 
     def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
         into = collector()
-        with Stream[Any](transport.send(ep, req, opt), ep, transport) as events:
-            for event in events:
-                into.add(event)
+        try:
+            with Stream[Any](transport.send(ep, req, opt), ep, transport) as events:
+                for event in events:
+                    into.add(event)
+        except APIConnectionError:  # a reset, a timeout, a stream cut before its last event
+            if not _complete(into):
+                raise
         return into.result()
 
     return Method(endpoint, run, "collect")
@@ -265,9 +278,13 @@ def acall_collect(
 
     async def run(transport: Transport, ep: Endpoint[Any, Any], req: Any, opt: RequestOption | None) -> Any:
         into = collector()
-        async with AsyncStream[Any](lambda: transport.asend(ep, req, opt), ep, transport) as events:
-            async for event in events:
-                into.add(event)
+        try:
+            async with AsyncStream[Any](lambda: transport.asend(ep, req, opt), ep, transport) as events:
+                async for event in events:
+                    into.add(event)
+        except APIConnectionError:
+            if not _complete(into):
+                raise
         return into.result()
 
     return Method(endpoint, run, "async collect")

@@ -1,10 +1,22 @@
-"""Typed SSE streams and binary answers, sync and async. Both always close their HTTP response."""
+"""Typed SSE streams and binary answers, sync and async. Both always close their HTTP response.
+
+A stream holds no reference cycle: a stream left with ``break`` (no ``with``, no ``close()``) is released as soon as
+the last reference to it goes (``__del__``), not when the garbage collector runs. It closes its response when it
+ends (last event, error or ``close()``)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import json
 import os
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator
+import socket
+import threading
+import typing
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 from urllib.parse import unquote
@@ -19,9 +31,11 @@ from .errors import (
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    DifyError,
     StreamIncompleteError,
     error_class_for_code,
     scrub_strings,
+    status_error_from_body,
 )
 from .events import ErrorEvent
 from .hooks import CallTrace, trace_of
@@ -32,6 +46,10 @@ if TYPE_CHECKING:
 __all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Stream"]
 
 EvT = TypeVar("EvT")
+EvT_co = TypeVar("EvT_co", covariant=True)
+
+_CLOSED = object()
+"""What a read gives when the stream was closed (from another thread or task) while it read."""
 
 
 def _request_id(headers: httpx.Headers) -> str | None:
@@ -39,7 +57,30 @@ def _request_id(headers: httpx.Headers) -> str | None:
     return value
 
 
-class _StreamBase(Generic[EvT]):
+def _is_json(response: httpx.Response) -> bool:
+    """A 2xx answer to a stream request that is JSON, not SSE (an error, or a result such as the pipeline run's)."""
+    ctype = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return bool(ctype == "application/json" or ctype.endswith("+json"))
+
+
+def _interrupt(response: httpx.Response) -> bool:
+    """Wake a read blocked on ``response`` in another thread or task: shut its socket down (the reader then sees the
+    end of the stream). False when the socket is not reachable (a mock transport): nothing blocks there."""
+    network = response.extensions.get("network_stream")
+    sock: Any = network.get_extra_info("socket") if network is not None else None
+    if sock is None:
+        return False
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+class _StreamBase(Generic[EvT_co]):
+    """What sync and async streams share: SSE decoding, event parsing, the terminal check, the HTTP facts.
+
+    Nothing here refers back to the stream from another object (no generator bound to ``self``): the stream is freed,
+    and its connection released, as soon as nothing refers to it."""
+
     _response: httpx.Response | None
 
     def __init__(self, endpoint: Endpoint[Any, Any], transport: Transport) -> None:
@@ -49,7 +90,13 @@ class _StreamBase(Generic[EvT]):
         self._adapter = endpoint.adapter()
         self._terminal_seen = False
         self._response = None
-        self._trace: CallTrace | None = None
+        self._pending: deque[Any] = deque()
+        self._deferred: DifyError | None = None  # raised once the events parsed before it are out
+        self._done = False  # no more events: ended, failed or closed
+        self._released = False
+        self._closing = False  # close()/aclose() was called
+        self._reading = False  # a read is in progress (in another thread or task, when close() sees it)
+        self._trace: CallTrace | None = None  # the hooks of the call, if any (core/hooks.py)
 
     @property
     def response(self) -> httpx.Response:
@@ -69,17 +116,43 @@ class _StreamBase(Generic[EvT]):
     def request_id(self) -> str | None:
         return _request_id(self.response.headers)
 
-    def _events_of(self, chunk: bytes) -> Iterator[EvT]:
+    @property
+    def closed(self) -> bool:
+        """True once the stream ended (its last event, an error) or was closed: its connection is released."""
+        return self._released
+
+    # ---- parsing --------------------------------------------------------------------------------------------------
+
+    def _feed(self, chunk: bytes) -> None:
+        """Decode ``chunk`` into pending events; an error (a bad event, an ``error`` event) is kept for after the
+        events before it."""
         try:
             frames = self._decoder.feed(chunk)
         except UnicodeDecodeError:
-            raise self._invalid_utf8() from None
+            self._defer(self._invalid_utf8())
+            return
         for frame in frames:
-            event = self._parse(frame)
+            try:
+                event = self._parse(frame)
+            except DifyError as exc:
+                self._defer(exc)
+                return
             if event is not None:
-                yield event
-        if self._decoder.error is not None:  # the events complete before the bad bytes were delivered first
-            raise self._invalid_utf8() from None
+                self._pending.append(event)
+        if self._decoder.error is not None:  # the events complete before the bad bytes are delivered first
+            self._defer(self._invalid_utf8())
+
+    def _read_error(self, exc: Exception) -> Exception:
+        """The typed error for what broke a read (an httpx error), or ``exc`` itself."""
+        if isinstance(exc, httpx.RequestError):
+            return self._transport.wrap_stream_error(exc, self.response.request)
+        if isinstance(exc, httpx.StreamError):
+            return APIConnectionError(f"{type(exc).__name__}: the stream was closed", request=self.response.request)
+        return exc
+
+    def _defer(self, exc: DifyError) -> None:
+        exc.__traceback__ = None  # no frame of this stream kept alive by the stored error
+        self._deferred = exc
 
     def _invalid_utf8(self) -> APIResponseValidationError:
         return APIResponseValidationError(
@@ -87,7 +160,7 @@ class _StreamBase(Generic[EvT]):
             request=self.response.request,
         )  # fmt: skip
 
-    def _parse(self, frame: ServerSentEvent) -> EvT | None:
+    def _parse(self, frame: ServerSentEvent) -> Any:
         if frame.event == "ping" or not frame.data.strip():
             return None
         try:
@@ -107,13 +180,12 @@ class _StreamBase(Generic[EvT]):
             self._terminal_seen = True
         if self._trace is not None:
             self._trace.stream_event(event)
-        return event  # type: ignore[no-any-return]
+        return event
 
     def _stopped(self, exc: BaseException | None) -> None:
         """Tell the hooks the stream ended (completed, left early, or ``exc``); only the first call counts."""
-        trace = self._trace or (trace_of(self._response) if self._response is not None else None)
-        if trace is not None:
-            trace.stream_finished(exc, self._terminal_seen)
+        if self._trace is not None:
+            self._trace.stream_finished(exc, self._terminal_seen)
 
     def _error(self, event: ErrorEvent) -> APIStatusError:
         status = event.status or 500
@@ -131,54 +203,168 @@ class _StreamBase(Generic[EvT]):
             request=self.response.request,
         )
 
-    def _end(self) -> None:
-        if self._endpoint.terminal and not self._terminal_seen:
-            raise StreamIncompleteError(
-                f"{self._endpoint.path}: the stream closed before its final event "
-                f"({', '.join(sorted(self._endpoint.terminal))})",
-                request=self.response.request,
-            )
+    def _incomplete(self) -> StreamIncompleteError:
+        return StreamIncompleteError(
+            f"{self._endpoint.path}: the stream closed before its final event "
+            f"({', '.join(sorted(self._endpoint.terminal))})",
+            request=self.response.request,
+        )
+
+    def _json_answer(self, content: bytes) -> None:
+        """A 200 JSON answer where events were expected: a Dify error raises its typed error; a result parses into the
+        endpoint's ``json_answer`` model, the stream's one item (else a clear error carrying the body)."""
+        response = self.response
+        try:
+            data: Any = json.loads(content) if content.strip() else None
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and _is_error_body(typing.cast(dict[str, Any], data)):
+            fields = typing.cast(dict[str, Any], data)
+            status = fields.get("status")
+            code = status if isinstance(status, int) and 400 <= status <= 599 else 400
+            raise status_error_from_body(
+                code, content.decode("utf-8", "replace"), headers=response.headers, request=response.request,
+                scrub=lambda part: self._transport.scrub(part, response.request),  # applied after parsing
+            )  # fmt: skip
+        model = self._endpoint.json_answer
+        if model is None or data is None:
+            raise APIResponseValidationError(
+                f"{self._endpoint.method} {self._endpoint.path}: expected an event stream (text/event-stream), "
+                "got a JSON answer (kept in .body)",
+                body=self._transport.scrub(content[:65536].decode("utf-8", "replace"), response.request),
+                status_code=response.status_code, request=response.request,
+            )  # fmt: skip
+        as_json = _json_endpoint(self._endpoint)
+        self._pending.append(self._transport.parse(as_json, response, content))
+        self._terminal_seen = True
 
 
-class Stream(_StreamBase[EvT]):
+def _is_error_body(fields: dict[str, Any]) -> bool:
+    """Dify's error shape: ``{"code": str, "message": str, "status": int}`` (``status`` may be missing)."""
+    if not isinstance(fields.get("code"), str) or not isinstance(fields.get("message"), str):
+        return False
+    status = fields.get("status")
+    return (isinstance(status, int) and status >= 400) or set(fields) <= {"code", "message", "status", "params"}
+
+
+_JSON_ENDPOINTS: dict[int, tuple[Endpoint[Any, Any], Endpoint[Any, Any]]] = {}
+
+
+def _json_endpoint(endpoint: Endpoint[Any, Any]) -> Endpoint[Any, Any]:
+    """The endpoint as if it answered JSON (its ``json_answer`` model), to parse that answer like any JSON answer."""
+    found = _JSON_ENDPOINTS.get(id(endpoint))
+    if found is None or found[0] is not endpoint:
+        derived = dataclasses.replace(
+            endpoint, kind="json", response=endpoint.json_answer, parse_as=None, terminal=frozenset()
+        )
+        found = _JSON_ENDPOINTS[id(endpoint)] = (endpoint, derived)
+    return found[1]
+
+
+class Stream(_StreamBase[EvT_co]):
     """A typed event stream: iterate it (``for event in stream``), use it as a context manager, or ``close()`` it.
 
     Pings are skipped; unknown events arrive as ``StreamEvent``; an ``error`` event raises its typed error; a stream
     that closes before its final event raises ``StreamIncompleteError``; a broken connection ``APIConnectionError``.
+    ``close()`` may be called from another thread: the iterating thread then ends cleanly (no error), promptly.
     """
 
     def __init__(self, response: httpx.Response, endpoint: Endpoint[Any, Any], transport: Transport) -> None:
         super().__init__(endpoint, transport)
+        self._lock = threading.Lock()
         self._response = response
-        self._iterator = self._iterate()
-
-    def _iterate(self) -> Generator[EvT, None, None]:
-        response = self.response
         self._trace = trace_of(response)
-        try:
+        self._chunks: Iterator[bytes] = response.iter_bytes()
+        if _is_json(response):
             try:
-                for chunk in response.iter_bytes():
-                    yield from self._events_of(chunk)
-            except httpx.RequestError as exc:
-                raise self._transport.wrap_stream_error(exc, response.request) from None
-            self._end()
-        except BaseException as exc:
-            self._stopped(exc)
-            raise
-        finally:
-            self._stopped(None)
-            response.close()
+                content = self._read_all()
+                self._json_answer(content)
+            except BaseException as exc:
+                self._release(exc)
+                raise
 
-    def __iter__(self) -> Iterator[EvT]:
+    def _read_all(self) -> bytes:
+        try:
+            return self.response.read()
+        except httpx.RequestError as exc:
+            raise self._transport.wrap_stream_error(exc, self.response.request) from None
+
+    def __iter__(self) -> Self:
         return self
 
-    def __next__(self) -> EvT:
-        return next(self._iterator)
+    def __next__(self) -> EvT_co:
+        while True:
+            if self._pending:
+                event: EvT_co = self._pending.popleft()
+                return event
+            if self._deferred is not None:
+                err, self._deferred = self._deferred, None
+                self._release(err)
+                raise err
+            if self._done:
+                raise StopIteration
+            chunk = self._read()
+            if chunk is _CLOSED:
+                self._release()
+                raise StopIteration
+            if chunk is None:
+                if self._endpoint.terminal and not self._terminal_seen:
+                    incomplete = self._incomplete()
+                    self._release(incomplete)
+                    raise incomplete
+                self._release()
+                raise StopIteration
+            assert isinstance(chunk, bytes)
+            self._feed(chunk)
+
+    def _read(self) -> bytes | object | None:
+        """The next chunk; None at the end of the body; ``_CLOSED`` when ``close()`` came first or meanwhile."""
+        with self._lock:
+            if self._closing or self._done:
+                return _CLOSED
+            self._reading = True
+        try:
+            return next(self._chunks, None)
+        except Exception as exc:
+            if self._closing:
+                return _CLOSED  # whatever the interrupted read raised: the caller asked for the end
+            err = self._read_error(exc)
+            self._release(err)
+            if err is exc:
+                raise
+            raise err from None
+        finally:
+            with self._lock:
+                self._reading = False
+            if self._closing:
+                self._release()
+
+    def _release(self, exc: BaseException | None = None) -> None:
+        with self._lock:
+            self._done = True
+            if self._released:
+                return
+            self._released = True
+        self._stopped(exc)
+        if self._response is not None:
+            self._response.close()
 
     def close(self) -> None:
-        self._iterator.close()
-        self._stopped(None)
-        self.response.close()
+        """Stop the stream and release its connection. From another thread, the iterating thread ends cleanly."""
+        with self._lock:
+            self._closing = True
+            reading = self._reading
+            self._pending.clear()
+        if reading and self._response is not None and _interrupt(self._response):
+            return  # the reading thread wakes up, sees the close and releases the connection
+        self._release()
+
+    def __del__(self) -> None:
+        response = getattr(self, "_response", None)
+        if response is not None and not getattr(self, "_released", True):
+            with contextlib.suppress(Exception):
+                self._stopped(None)
+                response.close()
 
     def __enter__(self) -> Self:
         return self
@@ -187,59 +373,186 @@ class Stream(_StreamBase[EvT]):
         self.close()
 
 
-class AsyncStream(_StreamBase[EvT]):
+_BACKGROUND: set[asyncio.Task[None]] = set()
+"""Closes scheduled by abandoned async streams, kept referenced until done."""
+
+
+def _spawn(coro: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(coro)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+
+
+async def _quiet_aclose(response: httpx.Response) -> None:
+    with contextlib.suppress(Exception):
+        await response.aclose()
+
+
+class AsyncStream(_StreamBase[EvT_co]):
     """Async twin of :class:`Stream`. Opens on first use: ``async for event in ...astream(req)``,
-    ``async with ...astream(req) as stream`` or ``stream = await ...astream(req)`` all work."""
+    ``async with ...astream(req) as stream`` or ``stream = await ...astream(req)`` all work.
+
+    The request is sent once. When a read is cancelled (``asyncio.wait_for`` as a per-event timeout, a task
+    cancelled), the stream has lost its place: every later read raises ``StreamIncompleteError`` (it never ends
+    normally on a truncated answer, and never sends the request again). ``aclose()`` (``close()`` is the same) may be
+    called from another task: the iterating task then ends cleanly, promptly.
+    """
 
     def __init__(
         self, opener: Callable[[], Awaitable[httpx.Response]], endpoint: Endpoint[Any, Any], transport: Transport
     ) -> None:
         super().__init__(endpoint, transport)
-        self._opener = opener
-        self._iterator: AsyncIterator[EvT] | None = None
-        self._closed = False
+        self._opener: Callable[[], Awaitable[httpx.Response]] | None = opener
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._interrupted = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._read_done: asyncio.Event | None = None
+
+    def _lost(self) -> StreamIncompleteError:
+        where = self._endpoint.path
+        return StreamIncompleteError(
+            f"{where}: a read of this stream was cancelled, so events may be lost; the request is not sent again "
+            "(use a new stream, or resume the run)",
+            request=self._response.request if self._response is not None else None,
+        )
 
     async def open(self) -> Self:
-        if self._response is None:
-            if self._closed:
-                raise RuntimeError("the stream is closed")
-            self._response = await self._opener()
-            self._iterator = self._iterate()
-        return self
-
-    async def _iterate(self) -> AsyncIterator[EvT]:
-        response = self.response
-        self._trace = trace_of(response)
+        """Send the request (once) and wait for the answer's headers; returns the stream."""
+        if self._interrupted:
+            raise self._lost()
+        opener, self._opener = self._opener, None
+        if opener is None:  # opened (or being opened, or closed) already
+            return self
+        if self._closing:
+            self._done = self._released = True
+            return self
         try:
-            try:
-                async for chunk in response.aiter_bytes():
-                    for event in self._events_of(chunk):
-                        yield event
-            except httpx.RequestError as exc:
-                raise self._transport.wrap_stream_error(exc, response.request) from None
-            self._end()
-        except BaseException as exc:
-            self._stopped(exc)
+            response = await opener()
+        except asyncio.CancelledError:
+            self._interrupted = True  # the POST may be out: it must not be sent again
             raise
-        finally:
-            self._stopped(None)
-            await response.aclose()
-
-    def __aiter__(self) -> AsyncIterator[EvT]:
+        except BaseException:
+            self._done = self._released = True
+            raise
+        self._response = response
+        self._trace = trace_of(response)
+        self._loop = asyncio.get_running_loop()
+        self._chunks = response.aiter_bytes()
+        if self._closing:  # aclose() came while the headers were awaited
+            await self._release()
+            return self
+        if _is_json(response):
+            try:
+                content = await self._read_all()
+                self._json_answer(content)
+            except BaseException as exc:
+                await self._release(exc)
+                raise
         return self
 
-    async def __anext__(self) -> EvT:
-        await self.open()
-        assert self._iterator is not None
-        return await self._iterator.__anext__()
+    async def _read_all(self) -> bytes:
+        try:
+            return await self.response.aread()
+        except httpx.RequestError as exc:
+            raise self._transport.wrap_stream_error(exc, self.response.request) from None
 
-    async def close(self) -> None:
-        self._closed = True
-        if self._iterator is not None:
-            await self._iterator.aclose()  # type: ignore[attr-defined]
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> EvT_co:
+        if self._interrupted:
+            raise self._lost()
+        if self._opener is not None:
+            await self.open()
+        while True:
+            if self._pending:
+                event: EvT_co = self._pending.popleft()
+                return event
+            if self._deferred is not None:
+                err, self._deferred = self._deferred, None
+                await self._release(err)
+                raise err
+            if self._done or self._response is None:
+                raise StopAsyncIteration
+            chunk = await self._read()
+            if chunk is _CLOSED:
+                await self._release()
+                raise StopAsyncIteration
+            if chunk is None:
+                if self._endpoint.terminal and not self._terminal_seen:
+                    incomplete = self._incomplete()
+                    await self._release(incomplete)
+                    raise incomplete
+                await self._release()
+                raise StopAsyncIteration
+            assert isinstance(chunk, bytes)
+            self._feed(chunk)
+
+    async def _read(self) -> bytes | object | None:
+        if self._closing or self._done or self._chunks is None:
+            return _CLOSED
+        self._reading = True
+        try:
+            return await self._chunks.__anext__()
+        except StopAsyncIteration:
+            return None
+        except asyncio.CancelledError as exc:
+            if not self._closing:
+                self._interrupted = True
+            await self._release(exc)
+            raise
+        except Exception as exc:
+            if self._closing:
+                return _CLOSED
+            err = self._read_error(exc)
+            await self._release(err)
+            if err is exc:
+                raise
+            raise err from None
+        finally:
+            self._reading = False
+            if self._read_done is not None:
+                self._read_done.set()
+
+    async def _release(self, exc: BaseException | None = None) -> None:
+        self._done = True
+        if self._released:
+            return
+        self._released = True
+        self._stopped(exc)
         if self._response is not None:
-            self._stopped(None)
             await self._response.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the stream and release its connection. From another task, the iterating task ends cleanly."""
+        self._closing = True
+        self._pending.clear()
+        if self._reading and self._response is not None and _interrupt(self._response):
+            self._read_done = done = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 5.0)  # the reader wakes at once (its socket is shut down)
+        await self._release()
+
+    close = aclose
+    """Same as :meth:`aclose`."""
+
+    def __del__(self) -> None:
+        response = getattr(self, "_response", None)
+        if response is None or getattr(self, "_released", True):
+            return
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(Exception):
+            self._stopped(None)
+            try:
+                running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                _spawn(_quiet_aclose(response))
+            elif loop.is_running():
+                loop.call_soon_threadsafe(lambda: _spawn(_quiet_aclose(response)))
 
     def __await__(self) -> Generator[Any, None, Self]:
         return self.open().__await__()
@@ -250,7 +563,7 @@ class AsyncStream(_StreamBase[EvT]):
     async def __aexit__(
         self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
     ) -> None:
-        await self.close()
+        await self.aclose()
 
 
 _FILENAME_STAR = re.compile(r"filename\*\s*=\s*([^']*)'[^']*'([^;]+)", re.I)

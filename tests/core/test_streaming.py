@@ -191,3 +191,38 @@ def test_undecodable_bodies_raise_typed_errors() -> None:
     with pytest.raises(APIConnectionError, match="DecodingError"):
         client.chat.v1.message.create(REQ)
     assert len(rec.requests) == 2  # POSTs: not retried
+
+
+# ---- a 200 that is JSON, not SSE ----------------------------------------------------------------------------------
+
+
+def _json_200(body: dict[str, Any]) -> httpx.Response:
+    return httpx.Response(200, json=body, headers={"x-request-id": "req-7"})
+
+
+async def _drain(mode: str, client: Any) -> list[Any]:
+    if mode == "sync":
+        return list(client.chat.v1.message.stream(REQ))
+    return [e async for e in client.chat.v1.message.astream(REQ)]
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_json_error_instead_of_events_raises_its_typed_error(mode: str) -> None:
+    body = {"code": "invalid_param", "message": "conversation not exists", "status": 400}
+    rec = Recorder(answers=[_json_200(body)])
+    with pytest.raises(errors.InvalidParamError) as info:
+        await _drain(mode, make_client(rec))
+    assert info.value.status_code == 400 and info.value.message == "conversation not exists"
+    assert info.value.request_id == "req-7" and len(rec.requests) == 1
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+async def test_a_json_result_instead_of_events_is_never_lost(mode: str) -> None:
+    """A chat stream has no JSON answer: a clear typed error that keeps the body (never a silent empty stream, never
+    StreamIncompleteError)."""
+    body = {"event": "message", "answer": "the whole answer", "message_id": "m1", "metadata": {}}
+    rec = Recorder(answers=[_json_200(body)])
+    with pytest.raises(APIResponseValidationError, match="expected an event stream") as info:
+        await _drain(mode, make_client(rec))
+    assert not isinstance(info.value, StreamIncompleteError)
+    assert info.value.body is not None and "the whole answer" in info.value.body

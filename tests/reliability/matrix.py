@@ -311,6 +311,12 @@ FAULTS: list[Fault] = [
     Fault("in-band error event", _stream_only(lambda: [Act(200, lambda s: sse(_message("a"), {
         "event": "error", "status": 400, "code": "invalid_param", "message": f"bad {_auth(s)}"}),
         headers=SSE_HEADERS, framing="chunked")]), lambda k: Expect(InvalidParamError, 1, events=1)),
+    Fault("JSON error body (200) instead of events", _stream_only(lambda: [Act(200, lambda s: _json({
+        "code": "invalid_param", "status": 400, "message": f"bad {_auth(s)}"}), headers=JSON_HEADERS)]),
+        lambda k: Expect(InvalidParamError, 1, events=0)),
+    Fault("JSON answer (200) instead of events", _stream_only(lambda: [Act(200, lambda s: _json(
+        {**_message(_query_of(s)), "mode": "chat"}), headers=JSON_HEADERS)]),
+        lambda k: Expect(APIResponseValidationError, 1, events=0)),
     Fault("stall after first bytes (a ping for streams)", lambda k: [_stall_first_bytes(k), ok(k)],
           lambda k: lazy_body(k, APITimeoutError)),
     Fault("500", lambda k: [error(500, "internal_server_error"), ok(k)],

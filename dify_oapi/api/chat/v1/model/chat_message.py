@@ -126,6 +126,7 @@ RespT = TypeVar("RespT", bound=Response)
 
 _WORKFLOW_EVENTS = frozenset({"workflow_started", "workflow_finished", "node_started", "node_finished"})
 _AGENT_EVENTS = frozenset({"agent_message", "agent_thought"})
+_FINAL_EVENTS = frozenset({"message_end", "workflow_paused", "workflow_finished"})
 
 
 class AnswerCollector(Generic[RespT]):
@@ -188,6 +189,13 @@ class AnswerCollector(Generic[RespT]):
     def answer(self) -> str:
         """The answer so far."""
         return "".join(self._parts)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the answer is final: ``message_end`` came (for a chatflow it comes before ``workflow_finished``,
+        which adds nothing to the answer), or the run paused (``workflow_paused``) or finished. A connection lost
+        after this point loses nothing: ``create_via_stream`` returns the answer instead of raising."""
+        return bool(self._seen & _FINAL_EVENTS)
 
     def result(self) -> RespT:
         """The answer as the blocking call returns it."""

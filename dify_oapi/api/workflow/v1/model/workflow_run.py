@@ -230,6 +230,11 @@ class RunCollector:
         """Whether the run finished or paused (a final event was seen)."""
         return self._finished is not None or self._paused is not None
 
+    @property
+    def complete(self) -> bool:
+        """Same as :attr:`done`: the result is final (``workflow_finished``, or ``workflow_paused``)."""
+        return self.done
+
     def result(self) -> WorkflowRunResponse:
         """The result as the blocking call returns it (``data`` empty when no final event was seen)."""
         if self._finished is not None:

@@ -1007,12 +1007,14 @@ class Knowledge:
              "time_consuming": 0.01},
         ])  # fmt: skip
 
-    def run_pipeline(self, call: Call) -> Reply | StreamReply:
+    def run_pipeline(self, call: Call) -> Reply:
+        """As Dify 1.14.1: ``{batch, dataset, documents}`` JSON, blocking and also when asked to stream (no SSE)."""
         dataset = self._dataset(call)
         for name in ("inputs", "datasource_type", "datasource_info_list", "start_node_id"):
             if name not in call.body:
                 raise field_required("PipelineRunApiEntity", name, call.body)
-        created: list[str] = []
+        created: list[Document] = []
+        batch = time.strftime("%Y%m%d%H%M%S") + str(time.time_ns() % 1_000_000).zfill(6)
         if call.body["datasource_type"] == "local_file":
             for item in call.body["datasource_info_list"] or []:
                 ref = item.get("reference") or item.get("related_id") if isinstance(item, dict) else None
@@ -1022,28 +1024,20 @@ class Knowledge:
                 text = stored.content.decode("utf-8", errors="replace")
                 upload = Upload(stored.name, stored.mime_type, stored.content)
                 call_copy = Call(call.method, call.path, call.params, call.query, {"indexing_technique": "economy"})
-                created.append(
-                    self._new_document(call_copy, dataset, str(item.get("name") or stored.name), text, upload).id
-                )
-        run_id, task_id, stamp = new_id(), new_id(), now()
-        data = {
-            "id": run_id, "workflow_id": new_id(), "status": "succeeded", "outputs": {"document_ids": created},
-            "error": None, "elapsed_time": 0.02, "total_tokens": 0, "total_steps": 2, "created_at": stamp,
-            "finished_at": stamp,
-        }  # fmt: skip
-        if call.body.get("response_mode") == "streaming":
-            base = {"workflow_run_id": run_id, "task_id": task_id}
-            node = {"id": new_id(), "node_id": call.body["start_node_id"], "node_type": "datasource",
-                    "title": "Datasource", "index": 1, "created_at": stamp}  # fmt: skip
-            return StreamReply([
-                {"event": "workflow_started", **base, "data": {"id": run_id, "workflow_id": data["workflow_id"],
-                                                               "inputs": call.body["inputs"], "created_at": stamp}},
-                {"event": "node_started", **base, "data": node},
-                {"event": "node_finished", **base, "data": {**node, "status": "succeeded", "outputs": {},
-                                                            "elapsed_time": 0.01}},
-                {"event": "workflow_finished", **base, "data": data},
-            ], task_id=task_id)  # fmt: skip
-        return json_reply({"task_id": task_id, "workflow_run_id": run_id, "data": data})
+                document = self._new_document(call_copy, dataset, str(item.get("name") or stored.name), text, upload)
+                document.batch = batch  # one batch per run
+                created.append(document)
+        return json_reply({
+            "batch": batch,
+            "dataset": {"id": dataset.id, "name": dataset.name, "description": dataset.description,
+                        "chunk_structure": "text_model"},
+            "documents": [
+                {"id": d.id, "position": d.position, "data_source_type": "local_file",
+                 "data_source_info": {"real_file_id": d.file.id, "name": d.name}, "name": d.name,
+                 "indexing_status": self.phase(d), "error": None, "enabled": d.enabled}
+                for d in created
+            ],
+        })  # fmt: skip
 
 
 def _retrieval_dict(model: dict[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,7 @@ from dify_oapi.api.knowledge_base.v1.model.pipeline import (
     DatasourceProcessingEvent,
     ListDatasourcePluginsRequest,
     LocalFileDatasource,
+    PipelineRunResult,
     RunDatasourceNodeRequest,
     RunPipelineRequest,
     UploadPipelineFileRequest,
@@ -461,11 +462,14 @@ async def test_pipeline(make_api: MakeApi, mode: str) -> None:
         )  # fmt: skip
 
     blocking = await api.call(kb.pipeline, "run", run("blocking.txt"))
-    assert blocking.data is not None and blocking.data.status == "succeeded"
-    first_ids = (blocking.data.outputs or {})["document_ids"]
-    events = await api.events(kb.pipeline, "stream", run("streamed.txt"))
-    assert events[0].event == "workflow_started" and events[-1].event == "workflow_finished"
-    second_ids = events[-1].data.outputs["document_ids"]
+    assert isinstance(blocking, PipelineRunResult) and blocking.batch and blocking.dataset is not None
+    assert blocking.dataset.id == ds and [d.name for d in blocking.documents] == ["blocking.txt"]
+    first_ids = [d.id for d in blocking.documents]
+    # Dify 1.14.1 answers the streaming run with the same JSON: the stream yields that one result
+    streamed = await api.events(kb.pipeline, "stream", run("streamed.txt"))
+    assert len(streamed) == 1 and isinstance(streamed[0], PipelineRunResult)
+    assert [d.name for d in streamed[0].documents] == ["streamed.txt"]
+    second_ids = [d.id for d in streamed[0].documents]
     docs = await api.items(kb.document, "iter", ListDocumentsRequest(dataset_id=ds))
     assert {d.id: d.name for d in docs} == {first_ids[0]: "blocking.txt", second_ids[0]: "streamed.txt"}
 

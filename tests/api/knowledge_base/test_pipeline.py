@@ -31,6 +31,7 @@ from dify_oapi.api.knowledge_base.v1.model.pipeline import (
 )
 from dify_oapi.core.errors import (
     InternalServerError,
+    InvalidParamError,
     InvalidRequestError,
     RequestTooLargeError,
     StreamIncompleteError,
@@ -229,19 +230,59 @@ RUN_BODY: dict[str, Any] = {
 }
 
 
+# What Dify 1.14.1 answers a pipeline run, blocking and when asked to stream (REAL-SERVER.md): no SSE at all.
+RUN_RESULT: dict[str, Any] = {
+    "batch": "20250306120000123456",
+    "dataset": {"id": DS, "name": "Knowledge", "description": None, "chunk_structure": "text_model"},
+    "documents": [
+        {"id": "d1", "position": 1, "data_source_type": "local_file", "data_source_info": {"real_file_id": FILE_ID},
+         "name": "quarterly-report.pdf", "indexing_status": "waiting", "error": None, "enabled": True},
+    ],
+}  # fmt: skip
+
+
+def _check_result(out: Any) -> None:
+    assert isinstance(out, PipelineRunResult)
+    assert out.batch == "20250306120000123456"
+    assert out.dataset is not None and out.dataset.id == DS and out.dataset.chunk_structure == "text_model"
+    assert [(d.id, d.name, d.indexing_status, d.enabled) for d in out.documents] == [
+        ("d1", "quarterly-report.pdf", "waiting", True)
+    ]
+    assert out.documents[0].data_source_info == {"real_file_id": FILE_ID}
+
+
 async def test_run_blocking(mode: str, recorder: Recorder) -> None:
-    answer: dict[str, Any] = {
-        "task_id": "t1",
-        "workflow_run_id": "r1",
-        "data": {"id": "r1", "status": "succeeded", "outputs": {}, "created_at": 1741267200, "finished_at": 1741267210},
-        "batch": "b1",
-    }
-    recorder.answers.append(httpx.Response(200, json=answer))
+    recorder.answers.append(httpx.Response(200, json=RUN_RESULT))
     out = await run(mode, _pipeline(recorder), "run", _run_request())
     check_sent(recorder, "POST", f"/datasets/{DS}/pipeline/run", body={**RUN_BODY, "response_mode": "blocking"})
-    assert isinstance(out, PipelineRunResult)
-    assert out.task_id == "t1" and out.workflow_run_id == "r1" and out.model_extra == {"batch": "b1"}
-    assert out.data is not None and out.data.status == "succeeded" and out.data.finished_at == 1741267210
+    _check_result(out)
+
+
+async def test_run_result_is_lenient(mode: str, recorder: Recorder) -> None:
+    spec_shaped = {"task_id": "t1", "workflow_run_id": "r1", "data": {"status": "succeeded"}}
+    recorder.answers.append(httpx.Response(200, json=spec_shaped))
+    out = await run(mode, _pipeline(recorder), "run", _run_request())
+    assert out.batch is None and out.dataset is None and out.documents == []
+    assert out.model_extra == spec_shaped  # nothing the server sent is lost
+
+
+async def test_stream_answered_with_json_yields_the_result(mode: str, recorder: Recorder) -> None:
+    """Dify 1.14.1 answers the streaming run with the same JSON as the blocking one: the stream yields it, typed."""
+    recorder.answers.append(httpx.Response(200, json=RUN_RESULT, headers={"x-request-id": "req-9"}))
+    items = await collect(mode, _pipeline(recorder), "stream", _run_request())
+    check_sent(recorder, "POST", f"/datasets/{DS}/pipeline/run", body={**RUN_BODY, "response_mode": "streaming"})
+    assert len(items) == 1
+    _check_result(items[0])
+    assert items[0].request_id == "req-9"
+
+
+async def test_stream_answered_with_a_json_error_raises_it(mode: str, recorder: Recorder) -> None:
+    error = {"code": "invalid_param", "message": "datasource_info_list is empty", "status": 400}
+    recorder.answers.append(httpx.Response(200, json=error))
+    with pytest.raises(InvalidParamError) as info:
+        await collect(mode, _pipeline(recorder), "stream", _run_request())
+    assert info.value.status_code == 400 and info.value.message == "datasource_info_list is empty"
+    assert len(recorder.requests) == 1
 
 
 async def test_run_sends_every_datasource_shape(mode: str, recorder: Recorder) -> None:

@@ -7,12 +7,12 @@ chat union includes them. A completion app sends a subset. Unknown events arrive
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeAlias
 
-from .....core.events import StreamEvent, event_union
+from .....core.events import StreamEvent, event_models
 from .....core.model import Timestamp
 from ....dify.v1.model.shared import MessageMetadata
-from ....workflow.v1.model.event import WORKFLOW_EVENT_MODELS, TtsMessageEndEvent, TtsMessageEvent
+from ....workflow.v1.model.event import TtsMessageEndEvent, TtsMessageEvent, WorkflowEvent
 
 __all__ = [
     "CHAT_EVENT_MODELS",
@@ -108,22 +108,28 @@ MESSAGE_EVENT_MODELS: tuple[type[StreamEvent], ...] = (
 )
 """The message events defined here (chat and completion)."""
 
-CHAT_EVENT_MODELS: tuple[type[StreamEvent], ...] = (*MESSAGE_EVENT_MODELS, *WORKFLOW_EVENT_MODELS)
+ChatEvent: TypeAlias = (
+    MessageEvent
+    | AgentMessageEvent
+    | AgentThoughtEvent
+    | MessageFileEvent
+    | MessageEndEvent
+    | MessageReplaceEvent
+    | WorkflowEvent
+)
+"""Every chat stream event (``client.chat.v1.message.stream`` yields these): the message events, the workflow-side
+events of chatflow apps, and ``StreamEvent`` for an event this SDK does not know yet. Both the static type and the
+runtime parser."""
+
+CompletionEvent: TypeAlias = (
+    MessageEvent | MessageFileEvent | MessageEndEvent | MessageReplaceEvent | TtsMessageEvent | TtsMessageEndEvent
+    | StreamEvent
+)  # fmt: skip
+"""Every completion stream event (``client.completion.v1.message.stream`` yields these): message chunks, files,
+replace, end, TTS audio, and ``StreamEvent`` for an unknown event."""
+
+CHAT_EVENT_MODELS: tuple[type[StreamEvent], ...] = event_models(ChatEvent)
 """Every event model of a chat stream: message events, then the workflow-side events of chatflow apps."""
 
-
-COMPLETION_EVENT_MODELS: tuple[type[StreamEvent], ...] = (
-    MessageEvent,
-    MessageFileEvent,
-    MessageEndEvent,
-    MessageReplaceEvent,
-    TtsMessageEvent,
-    TtsMessageEndEvent,
-)
+COMPLETION_EVENT_MODELS: tuple[type[StreamEvent], ...] = event_models(CompletionEvent)
 """The event models of a completion stream: message chunks, files, replace, end, and TTS audio."""
-
-ChatEvent = event_union(*CHAT_EVENT_MODELS)
-"""Every chat stream event, parsed into its model; unknown ones arrive as ``StreamEvent``."""
-
-CompletionEvent = event_union(*COMPLETION_EVENT_MODELS)
-"""Every completion stream event, parsed into its model; unknown ones arrive as ``StreamEvent``."""

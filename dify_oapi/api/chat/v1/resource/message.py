@@ -23,7 +23,7 @@ CREATE = Endpoint(
     "POST", "/chat-messages", ChatMessageRequest, ChatMessageResponse, fixed={"response_mode": "blocking"},
     summary="Send a message and wait for the whole answer.",
 )  # fmt: skip
-STREAM = Endpoint(
+STREAM: Endpoint[ChatMessageRequest, ChatEvent] = Endpoint(
     "POST", "/chat-messages", ChatMessageRequest, StreamEvent, kind="stream", parse_as=ChatEvent,
     fixed={"response_mode": "streaming"},
     terminal=frozenset({"message_end", "workflow_finished", "workflow_paused"}),

@@ -21,7 +21,7 @@ CREATE = Endpoint(
     "POST", "/completion-messages", CompletionMessageRequest, CompletionMessageResponse,
     fixed={"response_mode": "blocking"}, summary="Ask for a completion and wait for the whole text.",
 )  # fmt: skip
-STREAM = Endpoint(
+STREAM: Endpoint[CompletionMessageRequest, CompletionEvent] = Endpoint(
     "POST", "/completion-messages", CompletionMessageRequest, StreamEvent, kind="stream", parse_as=CompletionEvent,
     fixed={"response_mode": "streaming"}, terminal=frozenset({"message_end"}),
     summary="Ask for a completion and stream it as typed events.",

@@ -1,8 +1,11 @@
 """Knowledge pipelines: upload a file for a pipeline, list its datasource nodes, run one datasource node (streamed)
 and run the whole pipeline (blocking or streamed).
 
-A pipeline run streams the workflow events of :mod:`dify_oapi.api.workflow.v1.model.event` (``workflow_started``,
-``node_started``, ``node_finished``, ``workflow_finished``...). A datasource node run streams
+A pipeline run answers :class:`PipelineRunResult` (``{batch, dataset, documents}``: the documents it created, whose
+indexing has started), blocking and, on Dify 1.14.1, also when asked to stream: ``stream`` then yields that one
+result instead of events. A server that does stream gives the workflow events of
+:mod:`dify_oapi.api.workflow.v1.model.event` (``workflow_started`` ... ``workflow_finished``); :data:`PipelineEvent`
+types both. A datasource node run streams
 ``datasource_processing``, ``datasource_completed`` and ``datasource_error`` (the spec names no events for it; these
 are the ones Dify's own web client reads). Unknown events arrive as ``StreamEvent``.
 """
@@ -10,15 +13,15 @@ are the ones Dify's own web client reads). Unknown events arrive as ``StreamEven
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import model_validator
 
 from .....core.builder import Builder, Setter
-from .....core.events import StreamEvent, event_union
+from .....core.events import StreamEvent, event_models
 from .....core.files import FileInput
 from .....core.model import ALWAYS, File, Path, Query, Request, Response, Timestamp
-from ....workflow.v1.model.event import WORKFLOW_EVENT_MODELS
+from ....workflow.v1.model.event import WorkflowEvent
 
 __all__ = [
     "DatasourceCompletedEvent",
@@ -40,9 +43,10 @@ __all__ = [
     "OnlineDocumentPageBuilder",
     "OnlineDriveDatasource",
     "OnlineDriveDatasourceBuilder",
+    "PipelineDataset",
+    "PipelineDocument",
     "PipelineEvent",
     "PipelineFile",
-    "PipelineRunData",
     "PipelineRunResult",
     "RunDatasourceNodeRequest",
     "RunDatasourceNodeRequestBuilder",
@@ -195,13 +199,13 @@ class DatasourceErrorEvent(StreamEvent):
     code: str | None = None
 
 
-DATASOURCE_NODE_EVENT_MODELS: tuple[type[StreamEvent], ...] = (
-    DatasourceProcessingEvent,
-    DatasourceCompletedEvent,
-    DatasourceErrorEvent,
+DatasourceNodeEvent: TypeAlias = (
+    DatasourceProcessingEvent | DatasourceCompletedEvent | DatasourceErrorEvent | StreamEvent
 )
-DatasourceNodeEvent: Any = event_union(*DATASOURCE_NODE_EVENT_MODELS)
-"""The events of a datasource node run; unknown ones parse as ``StreamEvent``."""
+"""The events of a datasource node run (``pipeline.run_datasource_node`` yields these); unknown ones arrive as
+``StreamEvent``. Both the static type and the runtime parser."""
+
+DATASOURCE_NODE_EVENT_MODELS: tuple[type[StreamEvent], ...] = event_models(DatasourceNodeEvent)
 
 
 # ---- run the pipeline -------------------------------------------------------------------------------------------
@@ -327,28 +331,40 @@ class RunPipelineRequestBuilder(Builder[RunPipelineRequest]):
     is_published: Setter[Self, bool]
 
 
-class PipelineRunData(Response):
-    """The run: ``status`` (``succeeded``, ``failed``...), ``outputs``, timings and token use."""
+class PipelineDataset(Response):
+    """The knowledge base the run wrote into."""
 
     id: str | None = None
-    workflow_id: str | None = None
-    status: str | None = None
-    outputs: dict[str, Any] | None = None
+    name: str | None = None
+    description: str | None = None
+    chunk_structure: str | None = None
+
+
+class PipelineDocument(Response):
+    """A document the run created; ``indexing_status`` starts as ``waiting`` (follow it with
+    ``document.wait_for_indexing`` and the result's ``batch``)."""
+
+    id: str | None = None
+    position: int | None = None
+    data_source_type: str | None = None
+    data_source_info: dict[str, Any] | None = None
+    name: str | None = None
+    indexing_status: str | None = None
     error: str | None = None
-    elapsed_time: float | None = None
-    total_tokens: int | None = None
-    total_steps: int | None = None
-    created_at: Timestamp | None = None
-    finished_at: Timestamp | None = None
+    enabled: bool | None = None
 
 
 class PipelineRunResult(Response):
-    """The blocking answer of a pipeline run (the spec leaves it open; extra fields are kept)."""
+    """What a pipeline run answers (Dify 1.14.1, blocking and when asked to stream): the ``batch`` of the documents
+    it created (``wait_for_indexing`` takes it), the ``dataset`` and the ``documents``. Lenient: every field may be
+    missing, unknown fields are kept (``model_extra``)."""
 
-    task_id: str | None = None
-    workflow_run_id: str | None = None
-    data: PipelineRunData | None = None
+    batch: str | None = None
+    dataset: PipelineDataset | None = None
+    documents: list[PipelineDocument] = []
 
 
-PipelineEvent: Any = event_union(*WORKFLOW_EVENT_MODELS)
-"""The events of a streamed pipeline run (the workflow events); unknown ones parse as ``StreamEvent``."""
+PipelineEvent: TypeAlias = WorkflowEvent | PipelineRunResult
+"""What ``pipeline.stream`` yields: the workflow events of a server that streams the run (``StreamEvent`` for
+unknown ones), or the run's one :class:`PipelineRunResult` when the server answers JSON (Dify 1.14.1 does).
+``isinstance(item, PipelineRunResult)`` tells them apart."""

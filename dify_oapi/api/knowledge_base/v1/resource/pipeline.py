@@ -3,6 +3,9 @@ run the pipeline)."""
 
 from __future__ import annotations
 
+import typing
+from typing import Any
+
 from .....core.endpoint import Endpoint
 from .....core.events import StreamEvent
 from .....core.resource import Resource, acall, acall_stream, call, call_stream
@@ -28,7 +31,7 @@ DATASOURCE_PLUGINS = Endpoint(
     "GET", "/datasets/{dataset_id}/pipeline/datasource-plugins", ListDatasourcePluginsRequest, DatasourcePluginList,
     summary="The datasource nodes of the pipeline.",
 )  # fmt: skip
-RUN_DATASOURCE_NODE = Endpoint(
+RUN_DATASOURCE_NODE: Endpoint[RunDatasourceNodeRequest, DatasourceNodeEvent] = Endpoint(
     "POST", "/datasets/{dataset_id}/pipeline/datasource/nodes/{node_id}/run", RunDatasourceNodeRequest, StreamEvent,
     kind="stream", parse_as=DatasourceNodeEvent, summary="Run one datasource node and stream its progress.",
 )  # fmt: skip
@@ -36,16 +39,23 @@ RUN = Endpoint(
     "POST", "/datasets/{dataset_id}/pipeline/run", RunPipelineRequest, PipelineRunResult,
     fixed={"response_mode": "blocking"}, summary="Run the pipeline and wait for the result.",
 )  # fmt: skip
-STREAM = Endpoint(
+# Declared through Any: pyright would otherwise narrow the declared type to the StreamEvent given as the base class,
+# since PipelineRunResult (the JSON answer) is not a StreamEvent.
+STREAM: Endpoint[RunPipelineRequest, PipelineEvent] = typing.cast(Any, Endpoint)(
     "POST", "/datasets/{dataset_id}/pipeline/run", RunPipelineRequest, StreamEvent, kind="stream",
     parse_as=PipelineEvent, fixed={"response_mode": "streaming"}, terminal=frozenset({"workflow_finished"}),
-    summary="Run the pipeline and stream its workflow events.",
+    json_answer=PipelineRunResult,
+    summary="Run the pipeline and stream its workflow events (Dify 1.14.1 answers one PipelineRunResult instead).",
 )  # fmt: skip
 
 
 class Pipeline(Resource):
     """Knowledge pipelines: ``upload`` a file, ``list_datasource_plugins``, ``run_datasource_node`` (a stream),
-    ``run`` (blocking) or ``stream`` the whole pipeline."""
+    ``run`` (blocking) or ``stream`` the whole pipeline.
+
+    ``stream`` yields :data:`PipelineEvent` items: workflow events from a server that streams the run, or, from Dify
+    1.14.1 (which answers JSON even when asked to stream), the run's one :class:`PipelineRunResult`, the same answer
+    as ``run``."""
 
     upload = call(UPLOAD)
     aupload = acall(UPLOAD)

@@ -6,9 +6,10 @@ sends them as JSON strings."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import typing
+from typing import Any, Literal, TypeAlias
 
-from .....core.events import StreamEvent, event_union
+from .....core.events import StreamEvent, event_models
 from .....core.model import JsonObject, Response, Timestamp
 
 __all__ = [
@@ -335,28 +336,33 @@ class TtsMessageEndEvent(WorkflowEventBase):
     audio: str = ""
 
 
-WORKFLOW_EVENT_MODELS: tuple[type[WorkflowEventBase], ...] = (
-    WorkflowStartedEvent,
-    WorkflowFinishedEvent,
-    NodeStartedEvent,
-    NodeFinishedEvent,
-    NodeRetryEvent,
-    IterationStartedEvent,
-    IterationNextEvent,
-    IterationCompletedEvent,
-    LoopStartedEvent,
-    LoopNextEvent,
-    LoopCompletedEvent,
-    TextChunkEvent,
-    ReasoningChunkEvent,
-    AgentLogEvent,
-    HumanInputRequiredEvent,
-    WorkflowPausedEvent,
-    HumanInputFormFilledEvent,
-    HumanInputFormTimeoutEvent,
-    TtsMessageEvent,
-    TtsMessageEndEvent,
+WorkflowEvent: TypeAlias = (
+    WorkflowStartedEvent
+    | WorkflowFinishedEvent
+    | NodeStartedEvent
+    | NodeFinishedEvent
+    | NodeRetryEvent
+    | IterationStartedEvent
+    | IterationNextEvent
+    | IterationCompletedEvent
+    | LoopStartedEvent
+    | LoopNextEvent
+    | LoopCompletedEvent
+    | TextChunkEvent
+    | ReasoningChunkEvent
+    | AgentLogEvent
+    | HumanInputRequiredEvent
+    | WorkflowPausedEvent
+    | HumanInputFormFilledEvent
+    | HumanInputFormTimeoutEvent
+    | TtsMessageEvent
+    | TtsMessageEndEvent
+    | StreamEvent
 )
+"""Every workflow stream event (``client.workflow.v1.workflow.stream`` yields these): the known event models, and
+``StreamEvent`` for an event this SDK does not know yet. Both the static type and the runtime parser."""
 
-WorkflowEvent = event_union(*WORKFLOW_EVENT_MODELS)
-"""Every workflow stream event; unknown ones arrive as ``StreamEvent``."""
+WORKFLOW_EVENT_MODELS: tuple[type[WorkflowEventBase], ...] = typing.cast(
+    tuple[type[WorkflowEventBase], ...], event_models(WorkflowEvent)
+)
+"""The event models of :data:`WorkflowEvent`, in order."""

@@ -46,7 +46,7 @@ RUN = Endpoint(
     "POST", "/workflows/run", RunWorkflowRequest, WorkflowRunResponse, fixed={"response_mode": "blocking"},
     summary="Run the published workflow and wait for its result.",
 )  # fmt: skip
-STREAM = Endpoint(
+STREAM: Endpoint[RunWorkflowRequest, WorkflowEvent] = Endpoint(
     "POST", "/workflows/run", RunWorkflowRequest, StreamEvent, kind="stream", parse_as=WorkflowEvent,
     fixed={"response_mode": "streaming"}, terminal=TERMINAL,
     summary="Run the published workflow and stream its events.",
@@ -56,12 +56,12 @@ RUN_BY_ID = Endpoint(
     fixed={"response_mode": "blocking"},
     summary="Run one published version of the workflow and wait for its result.",
 )  # fmt: skip
-STREAM_BY_ID = Endpoint(
+STREAM_BY_ID: Endpoint[RunWorkflowByIdRequest, WorkflowEvent] = Endpoint(
     "POST", "/workflows/{workflow_id}/run", RunWorkflowByIdRequest, StreamEvent, kind="stream",
     parse_as=WorkflowEvent, fixed={"response_mode": "streaming"}, terminal=TERMINAL,
     summary="Run one published version of the workflow and stream its events.",
 )  # fmt: skip
-EVENTS = Endpoint(
+EVENTS: Endpoint[WorkflowEventsRequest, ChatEvent] = Endpoint(
     "GET", "/workflow/{workflow_run_id}/events", WorkflowEventsRequest, StreamEvent, kind="stream",
     parse_as=ChatEvent, terminal=TERMINAL | {"message_end"},
     summary="Follow a run's events (after a dropped stream or a pause); a finished run gives workflow_finished.",

@@ -49,11 +49,11 @@ def no_gc() -> Iterator[None]:
 
 
 def _sync_leaks(client: Client) -> int:
-    return _pool_leaks(client._transport._client)
+    return _pool_leaks(client._transport.pools.current())
 
 
 def _async_leaks(client: Client) -> int:
-    return _pool_leaks(client._transport._aclient)
+    return sum(map(_pool_leaks, client._transport.pools.async_clients()))
 
 
 async def _settle() -> None:

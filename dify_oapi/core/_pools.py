@@ -68,6 +68,7 @@ class Pools:
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._wakers: weakref.WeakSet[threading.Event] = weakref.WeakSet()
         _ALL.add(self)
 
     # ---- construction (one place each: a backend plugs in here) -------------------------------------------------
@@ -142,12 +143,19 @@ class Pools:
 
     # ---- closing -------------------------------------------------------------------------------------------------
 
+    def on_close(self, event: threading.Event) -> None:
+        """Set ``event`` when these pools close (wakes a sender sleeping before a retry)."""
+        self._wakers.add(event)
+
     def _take(self) -> tuple[httpx.Client | None, list[tuple[asyncio.AbstractEventLoop, _LoopClient]]]:
         with self._lock:
             self._closed = True
             sync, self._sync = self._sync, None
             entries = list(self._loops.items())
             self._loops.clear()
+            wakers = list(self._wakers)
+        for event in wakers:
+            event.set()
         return sync, entries
 
     def close(self) -> None:

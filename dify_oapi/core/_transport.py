@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 import typing
 from contextlib import ExitStack
@@ -75,6 +76,8 @@ class Transport:
             else Pools(timeout=config.timeout, http_client=http_client, async_http_client=async_http_client)
         )
         self._closed = False
+        self._wake = threading.Event()  # set by close(), of this transport or of the pools it sends through
+        self.pools.on_close(self._wake)
         self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
         self.input_forms = input_forms if input_forms is not None else InputForms()  # shared with derived ones
 
@@ -105,11 +108,13 @@ class Transport:
 
     def close(self) -> None:
         self._closed = True
+        self._wake.set()
         if self.owns_pools:
             self.pools.close()
 
     async def aclose(self) -> None:
         self._closed = True
+        self._wake.set()
         if self.owns_pools:
             await self.pools.aclose()
 
@@ -257,18 +262,24 @@ class Transport:
     def _failed(self, state: _SendState, failure: Failure, err: APIError_, label: int | str) -> float:
         """Seconds to wait before the next attempt; raises ``err`` when the policy says not to retry."""
         self._log(state.endpoint, label, state.attempt, state.started)
+        status = err if isinstance(err, APIStatusError) else None
+        if failure in ("timeout", "read"):
+            state.maybe_processed = True
         delay: float | None = None
         if state.attempt < state.max_retries and should_retry(
             failure,
-            status=err.status_code if isinstance(err, APIStatusError) else None,
-            code=err.code if isinstance(err, APIStatusError) else None,
+            status=status.status_code if status is not None else None,
+            code=status.code if status is not None else None,
             safe=state.endpoint.is_retry_safe,
             rewindable=rewindable(state.encoded.files),
+            retry_after=status is not None and status.retry_after is not None,
         ):
-            delay = self.config.retry.delay(state.attempt, err.retry_after if isinstance(err, APIStatusError) else None)
+            delay = self.config.retry.delay(state.attempt, status.retry_after if status is not None else None)
         self._hook(state, "error" if delay is None else "retry", err=err, delay=delay)
         if delay is None:
             raise err from None  # the httpx error may quote what was sent: never chain it
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("%s %s retrying in %.1f s after %s", state.endpoint.method, state.endpoint.path, delay, label)
         return delay
 
     def _hook(
@@ -286,6 +297,23 @@ class Transport:
             trace.failed(kind, err, delay)
         else:
             trace.emit(kind)
+
+    def _gone(self, state: _SendState, response: httpx.Response) -> httpx.Response | None:
+        """A DELETE re-sent after a timeout or a broken read that now answers 404: the first attempt deleted it.
+        Reported as done (an empty 204), not as NotFoundError. The caller closes the 404."""
+        if response.status_code != 404 or state.endpoint.method != "DELETE" or not state.maybe_processed:
+            return None
+        self._log(state.endpoint, "404 (deleted by an earlier attempt)", state.attempt, state.started)
+        return httpx.Response(204, headers=response.headers, request=response.request)
+
+    def _backoff(self, delay: float) -> None:
+        """Sleep before a retry; ``close()`` wakes it, and the retry then raises ClientClosedError."""
+        self._wake.wait(delay)
+        self._check_open()
+
+    async def _abackoff(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self._check_open()
 
     def _max_retries(self, option: RequestOption | None) -> int:
         if option is not None and option.max_retries is not None:
@@ -336,6 +364,9 @@ class Transport:
                     response = client.send(prepared.request, stream=True)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
+                except RuntimeError:
+                    self._check_open()  # closed meanwhile (from another thread): ClientClosedError
+                    raise
                 else:
                     # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
                     # failed attempt (retried for safe endpoints), not an error after the call (reliability suite).
@@ -347,12 +378,16 @@ class Transport:
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
                         delay = self._failed(state, *failure, type(broken).__name__)
+                    elif (gone := self._gone(state, response)) is not None:
+                        response.close()
+                        self._hook(state, "response", response=gone)
+                        return gone
                     else:
                         text = _read_error_text(response)
                         delay = self._failed(state, *self._error_of(response, text), response.status_code)
             finally:
                 prepared.stack.close()
-            time.sleep(delay)
+            self._backoff(delay)
             state.attempt += 1
 
     async def asend(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> httpx.Response:
@@ -369,6 +404,9 @@ class Transport:
                     response = await client.send(prepared.request, stream=True)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
+                except RuntimeError:
+                    self._check_open()  # closed meanwhile: ClientClosedError
+                    raise
                 else:
                     broken = (
                         await _aread_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
@@ -380,12 +418,16 @@ class Transport:
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
                         delay = self._failed(state, *failure, type(broken).__name__)
+                    elif (gone := self._gone(state, response)) is not None:
+                        await response.aclose()
+                        self._hook(state, "response", response=gone)
+                        return gone
                     else:
                         text = await _aread_error_text(response)
                         delay = self._failed(state, *self._error_of(response, text), response.status_code)
             finally:
                 prepared.stack.close()
-            await asyncio.sleep(delay)
+            await self._abackoff(delay)
             state.attempt += 1
 
     def request(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
@@ -472,6 +514,7 @@ class _SendState:
     attempt: int = 0
     started: float = field(default_factory=time.monotonic)
     trace: CallTrace | None = None
+    maybe_processed: bool = False  # an attempt timed out or broke after sending began
 
     def rewind(self) -> None:
         for fobj, pos in self.positions:

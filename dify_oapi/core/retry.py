@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -16,8 +17,10 @@ Failure = Literal["connect", "timeout", "read", "status"]
 ``timeout``: read or write timeout after sending began. ``read``: the connection broke after sending began.
 ``status``: the server answered with an error status."""
 
-ALWAYS_STATUSES = frozenset({408, 502, 503})
-SAFE_ONLY_STATUSES = frozenset({500, 504})
+SAFE_STATUSES = frozenset({408, 500, 502, 503, 504})
+"""Retried for a safe request (GET, PUT, DELETE, an endpoint marked ``retry_safe``); 429 too, unless a quota."""
+NOT_PROCESSED_CODE = "too_many_requests"
+"""Dify's own 429 code for a request it refused before doing anything (the app's rate limit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +39,27 @@ class RetryPolicy:
 
     def delay(self, retry_index: int, retry_after: float | None) -> float | None:
         """Seconds to wait before retry number ``retry_index`` (0-based), or None when the wait is too long."""
-        if retry_after is not None:
-            if retry_after > self.max_retry_after:
-                return None
-            return max(retry_after, 0.0)
+        if retry_after is not None and math.isfinite(retry_after) and retry_after >= 0:
+            return None if retry_after > self.max_retry_after else retry_after
         return self.backoff(retry_index)
 
 
 def should_retry(
-    failure: Failure, *, status: int | None = None, code: str | None = None, safe: bool, rewindable: bool = True
+    failure: Failure,
+    *,
+    status: int | None = None,
+    code: str | None = None,
+    safe: bool,
+    rewindable: bool = True,
+    retry_after: bool = False,
 ) -> bool:
     """The retry table.
 
-    Always: connect errors and connect/pool timeouts; 408, 502, 503; 429 unless its code is ``rate_limit_error``.
-    Only when ``safe`` (GET/PUT/DELETE or an endpoint marked safe): read/write timeouts, broken reads, 500, 504.
+    Any request: the connection was never made (connect error, connect/pool timeout: nothing was sent), Dify's own
+    JSON 429 ``too_many_requests``, a 503 carrying a valid ``Retry-After``: each proves the request was not processed.
+    Only a safe request (GET/PUT/DELETE or an endpoint marked safe): read/write timeouts, broken reads, 408, 500, 502,
+    503, 504, any 429 but ``rate_limit_error`` (a quota). A POST the server may have processed (a run, an upload, a
+    create) is never re-sent after those: nginx in front of Dify answers 502/504 when the upstream died mid-request.
     Never: 409, other 4xx, an upload that cannot be rewound once sending began.
     """
     if failure == "connect":
@@ -60,32 +70,44 @@ def should_retry(
         return safe
     if status is None:
         return False
-    if status in ALWAYS_STATUSES:
+    if status == 429 and code == "rate_limit_error":
+        return False
+    if (status == 429 and code == NOT_PROCESSED_CODE) or (status == 503 and retry_after):
         return True
-    if status == 429:
-        return code != "rate_limit_error"
-    if status in SAFE_ONLY_STATUSES:
-        return safe
-    return False
+    return safe and (status in SAFE_STATUSES or status == 429)
 
 
 def parse_retry_after(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Seconds from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date); None when absent or invalid."""
-    raw_ms = headers.get("retry-after-ms")
-    if raw_ms:
-        try:
-            return max(float(raw_ms) / 1000.0, 0.0)
-        except ValueError:
-            pass
+    """Seconds from ``retry-after-ms`` or ``retry-after`` (seconds or an HTTP date); None when absent or invalid
+    (garbage, NaN, infinite or negative: the normal back-off applies). A date in the past means now (0)."""
+    seconds = _seconds(headers.get("retry-after-ms"), 1000.0)
+    if seconds is not None:
+        return seconds
     raw = headers.get("retry-after")
     if not raw:
         return None
-    try:
-        return max(float(raw), 0.0)
-    except ValueError:
-        pass
+    seconds = _seconds(raw, 1.0)
+    if seconds is not None or _looks_numeric(raw):
+        return seconds
     try:
         when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError, IndexError):
+        return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(when.timestamp() - (time.time() if now is None else now), 0.0)
+
+
+def _seconds(raw: str | None, per_second: float) -> float | None:
+    if not raw or not _looks_numeric(raw):
+        return None
+    try:
+        value = float(raw) / per_second
+    except (ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) and value >= 0 else None
+
+
+def _looks_numeric(raw: str) -> bool:
+    """ASCII digits, sign, point, exponent only (``float`` also takes ``nan``, ``inf``, ``1_0`` and non-ASCII
+    digits: none is a valid Retry-After)."""
+    text = raw.strip()
+    return bool(text) and text.isascii() and all(ch in "0123456789+-.eE" for ch in text)

@@ -18,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import math
 import os
 import pickle
 import tempfile
@@ -39,6 +40,7 @@ from dify_oapi.core.endpoint import Endpoint
 from dify_oapi.core.errors import (
     APIConnectionError,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     BadRequestError,
     ConflictError,
@@ -188,16 +190,24 @@ def error(status: int, code: str, headers: tuple[tuple[str, str], ...] = ()) -> 
     """A Dify JSON error whose message quotes the Authorization header it got (the SDK must scrub it)."""
     return Act(
         status, lambda s: _json({"code": code, "status": status, "message": f"refused for {_auth(s)}"}),
-        headers=JSON_HEADERS + headers,
+        headers=JSON_HEADERS + headers, label=code,
     )  # fmt: skip
 
 
-HTML_502 = Act(
-    502,
-    b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n"
-    b"<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
-    headers=(("content-type", "text/html"),),
-)
+def html_page(status: int, reason: str) -> Act:
+    """The error page nginx (in front of every Dify deployment) sends for ``status``."""
+    title = f"{status} {reason}".encode()
+    return Act(
+        status,
+        b"<html>\r\n<head><title>" + title + b"</title></head>\r\n<body>\r\n<center><h1>" + title
+        + b"</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
+        headers=(("content-type", "text/html"),),
+    )  # fmt: skip
+
+
+HTML_502 = html_page(502, "Bad Gateway")
+HTML_503 = html_page(503, "Service Temporarily Unavailable")
+HTML_429 = html_page(429, "Too Many Requests")
 
 
 def bad_body(kind: Kind, cut: bytes) -> Act:
@@ -321,15 +331,25 @@ FAULTS: list[Fault] = [
           lambda k: lazy_body(k, APITimeoutError)),
     Fault("500", lambda k: [error(500, "internal_server_error"), ok(k)],
           lambda k: safe_retries(k, InternalServerError)),
-    Fault("502", lambda k: [error(502, "bad_gateway"), ok(k)], lambda k: Expect(None, 2)),
-    Fault("503", lambda k: [error(503, "unavailable"), ok(k)], lambda k: Expect(None, 2)),
+    Fault("502", lambda k: [error(502, "bad_gateway"), ok(k)], lambda k: safe_retries(k, InternalServerError)),
+    Fault("503", lambda k: [error(503, "unavailable"), ok(k)], lambda k: safe_retries(k, InternalServerError)),
     Fault("503 + Retry-After: 1", lambda k: [error(503, "unavailable", (("retry-after", "1"),)), ok(k)], _ra(1.0)),
+    Fault("503 + Retry-After: inf, then -1 (unusable: back-off; a POST is not re-sent)",
+          lambda k: [error(503, "unavailable", (("retry-after", "inf"),)),
+                     error(503, "unavailable", (("retry-after", "-1"),)), ok(k)],
+          lambda k: Expect(None, 3) if k in SAFE_KINDS else Expect(InternalServerError, 1)),
     Fault("504", lambda k: [error(504, "gateway_timeout"), ok(k)], lambda k: safe_retries(k, InternalServerError)),
-    Fault("408", lambda k: [error(408, "request_timeout"), ok(k)], lambda k: Expect(None, 2)),
+    Fault("408", lambda k: [error(408, "request_timeout"), ok(k)], lambda k: safe_retries(k, APIStatusError)),
+    Fault("429 too_many_requests (no Retry-After)", lambda k: [error(429, "too_many_requests"), ok(k)],
+          lambda k: Expect(None, 2)),
     Fault("429 too_many_requests + retry-after: 1",
           lambda k: [error(429, "too_many_requests", (("retry-after", "1"),)), ok(k)], _ra(1.0)),
     Fault("429 too_many_requests + retry-after-ms: 150",
           lambda k: [error(429, "too_many_requests", (("retry-after-ms", "150"),)), ok(k)], _ra(0.15)),
+    Fault("429 too_many_requests + retry-after: nan, then garbage (back-off)",
+          lambda k: [error(429, "too_many_requests", (("retry-after", "nan"),)),
+                     error(429, "too_many_requests", (("retry-after", "soon"),)), ok(k)],
+          lambda k: Expect(None, 3)),
     Fault("429 rate_limit_error", lambda k: [error(429, "rate_limit_error"), ok(k)],
           lambda k: Expect(RateLimitError, 1)),
     Fault("409", lambda k: [error(409, "conflict"), ok(k)], lambda k: Expect(ConflictError, 1)),
@@ -338,7 +358,11 @@ FAULTS: list[Fault] = [
     Fault("invalid JSON (200)", _not_binary(lambda k: [bad_body(k, b"{answer: nope}")]),
           lambda k: Expect(APIResponseValidationError, 1, events=1 if k == "stream" else None)),
     Fault("HTML error page (502 from a proxy, every attempt)", lambda k: [HTML_502],
-          lambda k: Expect(InternalServerError, 3, message="502 Bad Gateway")),
+          lambda k: Expect(InternalServerError, 3 if k in SAFE_KINDS else 1, message="502 Bad Gateway")),
+    Fault("HTML 503 page from a proxy (no Retry-After)", lambda k: [HTML_503, ok(k)],
+          lambda k: safe_retries(k, InternalServerError)),
+    Fault("HTML 429 page from a proxy (no Retry-After)", lambda k: [HTML_429, ok(k)],
+          lambda k: safe_retries(k, RateLimitError)),
     Fault("empty error body (400)", lambda k: [Act(400, b"", headers=())],
           lambda k: Expect(BadRequestError, 1, message="Bad Request")),
     Fault("empty body (200)",
@@ -368,8 +392,20 @@ FAULTS: list[Fault] = [
           lambda k: Expect(None, 1, value=f"events:{MANY}:{MANY}:message_end"), heavy=True),
 ]  # fmt: skip
 
-# Acts after which the server has *not* acted on the request (a refusal the policy always retries).
-_NOT_PROCESSED = frozenset({408, 429, 502, 503})
+def _not_processed(act: Act) -> bool:
+    """An answer proving the server did not act on the request: Dify's own JSON 429 ``too_many_requests``, or a 503
+    carrying a usable Retry-After. Anything else (408, 502, 504, a proxy's page, a reset, a timeout) may follow work
+    the server did."""
+    if act.status == 429:
+        return act.label == "too_many_requests"
+    if act.status != 503:
+        return False
+    value = dict(act.headers).get("retry-after", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return False
+    return math.isfinite(seconds) and seconds >= 0
 
 
 # ---- cells ------------------------------------------------------------------------------------------------------
@@ -736,7 +772,7 @@ def pickle_problems(err: BaseException) -> list[str]:
 
 def _processed(script: list[Act], index: int) -> bool:
     act = script[min(index, len(script) - 1)]
-    return act.status not in _NOT_PROCESSED
+    return not _not_processed(act)
 
 
 def _judge(res: CellResult) -> None:

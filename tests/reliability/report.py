@@ -96,7 +96,8 @@ def render(run: MatrixRun, sdk_log: str) -> str:
         "- **received**: requests the server read completely; **attempts**: attempts the SDK logged "
         "(`dify_oapi` INFO records).",
         '- **duplicated POSTs**: a POST received again after an answer that did not say "not processed" '
-        "(408, 429, 502 and 503 say so; a reset, a timeout, 500, 504 or a 200 do not).",
+        "(only Dify's JSON 429 `too_many_requests` and a 503 with a usable Retry-After say so; a reset, a timeout, "
+        "408, 500, 502, 504, a proxy's HTML page or a 200 do not).",
         "- **hangs**: the call took longer than its budget: every possible attempt's connect + read timeout, plus "
         "backoff, plus Retry-After, plus 1.5 s (30 s for the 10 MB and 100,000-event cells).",
         "- **leaked connections**: connections still checked out of the httpx/httpcore pool (a response left open) "

@@ -16,11 +16,11 @@ from typing import Any
 import httpx
 import pytest
 
-from dify_oapi import Client
+from dify_oapi import Client, ClientClosedError
 from dify_oapi.core import _pools
 
 from .faultserver import FaultServer
-from .matrix import CLIENT_KEY, ok
+from .matrix import CLIENT_KEY, error, ok
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -143,7 +143,7 @@ _NO_WARNING_SCRIPT = textwrap.dedent(
     """
     import asyncio, gc, threading, warnings
     import httpx
-    from dify_oapi import Client
+    from dify_oapi import Client, ClientClosedError
     from tests.reliability.faultserver import FaultServer
     from tests.reliability.matrix import ok
 
@@ -220,3 +220,60 @@ def test_a_forked_child_never_reuses_the_parents_connections(mode: str) -> None:
         parent_first, child, parent_again = server.seen
         assert child.connection != parent_first.connection
         assert parent_again.connection == parent_first.connection
+
+
+def _wait_for(condition: Any, seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert condition(), "the condition never held"
+
+
+def test_close_during_a_retry_backoff_raises_client_closed_error() -> None:
+    busy = error(503, "unavailable", (("retry-after", "4"),))
+    with FaultServer([busy, ok("get")]) as server:
+        client = _client(server.url)
+        outcome: list[BaseException | str] = []
+
+        def call() -> None:
+            try:
+                outcome.append(client.dify.v1.app.info().name)
+            except BaseException as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=call, daemon=True)
+        thread.start()
+        _wait_for(lambda: len(server.seen) == 1)  # the first attempt failed: the call sleeps 4 s before its retry
+        client.close()
+        thread.join(3.5)  # woken by close(), well before the 4 s back-off ends
+        assert not thread.is_alive()
+        assert len(outcome) == 1 and isinstance(outcome[0], ClientClosedError), outcome
+        assert len(server.seen) == 1
+
+
+async def test_aclose_during_an_async_retry_backoff_raises_client_closed_error() -> None:
+    busy = error(503, "unavailable", (("retry-after", "0.5"),))
+    with FaultServer([busy, ok("get")]) as server:
+        client = _client(server.url)
+        call = asyncio.ensure_future(client.dify.v1.app.ainfo())
+        while len(server.seen) < 1 and not call.done():
+            await asyncio.sleep(0.01)
+        await client.aclose()
+        with pytest.raises(ClientClosedError):
+            await asyncio.wait_for(call, 10)
+        assert len(server.seen) == 1
+
+
+async def test_close_from_another_thread_during_an_async_backoff_raises_client_closed_error() -> None:
+    busy = error(503, "unavailable", (("retry-after", "0.5"),))
+    with FaultServer([busy, ok("get")]) as server:
+        client = _client(server.url)
+        call = asyncio.ensure_future(client.dify.v1.app.ainfo())
+        while len(server.seen) < 1 and not call.done():
+            await asyncio.sleep(0.01)
+        closer = threading.Thread(target=client.close)  # closes this loop's client by scheduling it here
+        closer.start()
+        with pytest.raises(ClientClosedError):
+            await asyncio.wait_for(call, 10)
+        await asyncio.to_thread(closer.join, 10)
+        assert len(server.seen) == 1

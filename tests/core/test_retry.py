@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from collections.abc import Iterator
 from typing import Any
 
 import httpx

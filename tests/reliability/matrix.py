@@ -392,6 +392,7 @@ FAULTS: list[Fault] = [
           lambda k: Expect(None, 1, value=f"events:{MANY}:{MANY}:message_end"), heavy=True),
 ]  # fmt: skip
 
+
 def _not_processed(act: Act) -> bool:
     """An answer proving the server did not act on the request: Dify's own JSON 429 ``too_many_requests``, or a 503
     carrying a usable Retry-After. Anything else (408, 502, 504, a proxy's page, a reset, a timeout) may follow work

@@ -256,8 +256,7 @@ async def test_aclose_during_an_async_retry_backoff_raises_client_closed_error()
     with FaultServer([busy, ok("get")]) as server:
         client = _client(server.url)
         call = asyncio.ensure_future(client.dify.v1.app.ainfo())
-        while len(server.seen) < 1 and not call.done():
-            await asyncio.sleep(0.01)
+        await asyncio.to_thread(_wait_for, lambda: len(server.seen) == 1)
         await client.aclose()
         with pytest.raises(ClientClosedError):
             await asyncio.wait_for(call, 10)
@@ -269,8 +268,7 @@ async def test_close_from_another_thread_during_an_async_backoff_raises_client_c
     with FaultServer([busy, ok("get")]) as server:
         client = _client(server.url)
         call = asyncio.ensure_future(client.dify.v1.app.ainfo())
-        while len(server.seen) < 1 and not call.done():
-            await asyncio.sleep(0.01)
+        await asyncio.to_thread(_wait_for, lambda: len(server.seen) == 1)
         closer = threading.Thread(target=client.close)  # closes this loop's client by scheduling it here
         closer.start()
         with pytest.raises(ClientClosedError):

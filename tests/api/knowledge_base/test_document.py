@@ -225,8 +225,8 @@ async def test_create_by_file_accepts_every_file_input(mode: str, kind: str, rec
 
 
 async def test_create_by_file_path_is_reopened_for_a_retry(mode: str, recorder: Recorder, tmp_path: Path) -> None:
-    """503 is retried even for a POST: the file is streamed from disk again, whole."""
-    recorder.answers += [httpx.Response(503, text="busy"), _result()]
+    """A 503 with Retry-After (not processed) is retried even for a POST: the file is streamed from disk again, whole."""
+    recorder.answers += [httpx.Response(503, text="busy", headers={"retry-after": "0"}), _result()]
     path = tmp_path / "notes.txt"
     path.write_bytes(b"line\n" * 1000)
     data = DocumentFileData.builder().doc_form("text_model").doc_language("Deutsch").build()

@@ -20,11 +20,11 @@ from typing import Annotated, Any, NoReturn, cast
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
 from .. import Client, DifyError
-from ._kb_sync import IndexingTechnique, Outcome, SyncObserver, SyncReport, find_dataset, sync_folder
+from ._kb_sync import PATH_FIELD, IndexingTechnique, Outcome, SyncObserver, SyncReport, find_dataset, sync_folder
 
 __all__ = ["app", "run"]
 
@@ -420,7 +420,6 @@ def kb_docs(
 ) -> None:
     """The documents of a knowledge base."""
     from ..api.knowledge_base.v1.model.document import ListDocumentsRequest
-    from ._kb_sync import PATH_FIELD
 
     with _reporting(as_json), _client(base_url, dataset_key=dataset_api_key) as client:
         dataset_id = _dataset_id(client, dataset, as_json)
@@ -473,42 +472,57 @@ def kb_search(
     )
     for record in result.records:
         segment = record.segment
-        where = (segment.document.name if segment.document else None) or getattr(segment, "document_id", "") or ""
+        document = segment.document
+        synced = (document.doc_metadata or {}).get(PATH_FIELD) if document else None  # the path it was synced from
+        where = synced or (document.name if document else None) or segment.document_id or ""
         score = f"{record.score:.3f}" if record.score is not None else ""
         table.add_row(score, escape(str(where)), escape(segment.content or ""))
     _out().print(table)
 
 
 class _SyncProgress(SyncObserver):
-    """Two rich progress bars: files (upload, compare, delete) and indexing."""
+    """Two rich progress bars: files (compared, uploaded, deleted) and indexing (by phase; the count: documents
+    indexed). Failures are listed after the summary table."""
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.files: TaskID = progress.add_task("files", total=None)
+        self.files: TaskID = progress.add_task("files", total=None, count="")
         self.indexing: TaskID | None = None
+        self.done = {"files": 0, "indexing": 0}
+        self.totals = {"files": 0, "indexing": 0}
+
+    def _count(self, task: TaskID, kind: str, total: int | None = None) -> None:
+        if total is not None:
+            self.totals[kind] = total
+        self.progress.update(task, count=f"{self.done[kind]}/{self.totals[kind]}")
 
     def files_found(self, total: int) -> None:
         self.progress.update(self.files, total=total)
+        self._count(self.files, "files", total)
 
     def file_done(self, path: str, outcome: Outcome, error: str | None = None) -> None:
+        self.done["files"] += 1
         self.progress.update(self.files, advance=1)
-        if outcome == "failed":
-            self.progress.console.print(f"[red]failed[/] {escape(path)}: {escape(error or '')}")
+        self._count(self.files, "files")
 
     def indexing_started(self, total: int) -> None:
-        self.indexing = self.progress.add_task("indexing", total=total)
+        self.indexing = self.progress.add_task("indexing", total=total, count="")
+        self._count(self.indexing, "indexing", total)
+
+    def indexing_progress(self, completed: float, total: int) -> None:
+        if self.indexing is not None:
+            self.progress.update(self.indexing, completed=completed, total=total)
 
     def indexing_done(self, path: str, error: str | None = None) -> None:
+        self.done["indexing"] += 1
         if self.indexing is not None:
-            self.progress.update(self.indexing, advance=1)
-        if error:
-            self.progress.console.print(f"[red]failed[/] {escape(path)}: {escape(error)}")
+            self._count(self.indexing, "indexing")
 
 
 def _sync_table(report: SyncReport) -> Table:
     verb = "would be " if report.dry_run else ""
     title = f"{'Dry run: ' if report.dry_run else ''}{report.dataset_name} ({report.dataset_id or 'new'})"
-    table = Table("outcome", "files", "", title=title, title_justify="left")
+    table = Table("outcome", "count", "files", title=title, title_justify="left")
     for label, items in (("created", report.created), ("updated", report.updated), ("deleted", report.deleted),
                          ("unchanged", report.unchanged)):  # fmt: skip
         shown = ", ".join(items[:4]) + (f", ... (+{len(items) - 4})" if len(items) > 4 else "")
@@ -550,8 +564,8 @@ def kb_sync(
                 concurrency=concurrency, indexing_technique=indexing_technique, wait=wait, timeout=timeout,
             )  # fmt: skip
         else:
-            columns = (SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(), MofNCompleteColumn(),
-                       TimeElapsedColumn())  # fmt: skip
+            columns = (SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(),
+                       TextColumn("{task.fields[count]:>7}"), TimeElapsedColumn())  # fmt: skip
             with Progress(*columns, console=_err(), transient=False) as progress:
                 report = sync_folder(
                     client, directory, dataset, pattern=glob, delete_missing=delete_missing, dry_run=dry_run,

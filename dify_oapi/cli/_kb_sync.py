@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..api.knowledge_base.v1.model.dataset import Dataset
+from ..api.knowledge_base.v1.model.document import DocumentIndexingStatus
 from ..client import Client
 from ..core.errors import DifyError
 
@@ -46,6 +47,7 @@ Outcome = Literal["created", "updated", "unchanged", "deleted", "failed"]
 IndexingTechnique = Literal["economy", "high_quality"]
 
 _FAILED_PHASES = ("error", "paused")
+_PHASE_SHARE = {"waiting": 0.0, "parsing": 0.2, "cleaning": 0.4, "splitting": 0.6, "indexing": 0.8, "completed": 1.0}
 _BAD_NAME_CHARS = '\\:*?"<>|'  # Dify refuses file names with these (and "/")
 
 
@@ -107,6 +109,10 @@ class SyncObserver:
 
     def indexing_started(self, total: int) -> None:
         """Waiting for ``total`` uploaded documents to be indexed."""
+
+    def indexing_progress(self, completed: float, total: int) -> None:
+        """After each poll: ``completed`` of ``total`` documents indexed, a fraction counting the phases (parsing,
+        splitting, indexing segments) of the documents not yet done; a failed document counts as done."""
 
     def indexing_done(self, path: str, error: str | None = None) -> None:
         """The document of ``path`` is indexed (``error`` None) or its indexing failed or timed out."""
@@ -397,9 +403,11 @@ def _wait_indexed(
         finish(path, "failed" if error else outcome, error)
         watch.indexing_done(path, error)
 
+    shares = dict.fromkeys((path for path, _, _, _ in pending), 0.0)
     while pending:
         still: list[tuple[str, str, str, Outcome]] = []
         for path, document_id, batch, outcome in pending:
+            shares[path] = 1.0  # unless it is still going, below
             try:
                 status = documents.get_indexing_status(
                     GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
@@ -415,7 +423,9 @@ def _wait_indexed(
                 done(path, outcome, f"indexing {mine[0].indexing_status}: {error}")
             else:
                 still.append((path, document_id, batch, outcome))
+                shares[path] = sum(_share(s) for s in mine) / max(len(mine), 1)
         pending = still
+        watch.indexing_progress(sum(shares.values()), len(shares))
         if pending:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -423,3 +433,11 @@ def _wait_indexed(
                     done(path, outcome, f"indexing not finished within {timeout:g} s (it goes on in Dify)")
                 return
             sleep(min(interval, left))
+
+
+def _share(status: DocumentIndexingStatus) -> float:
+    """How far one document's indexing is, 0 to 1: by phase, and by segments while in ``indexing``."""
+    share = _PHASE_SHARE.get(status.indexing_status or "", 0.0)
+    if status.indexing_status == "indexing" and status.total_segments:
+        share += 0.2 * min((status.completed_segments or 0) / status.total_segments, 1.0)
+    return share

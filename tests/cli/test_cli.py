@@ -194,6 +194,7 @@ def test_kb_sync_twice_then_changed_deleted_unreadable(server: DifyTestServer, t
     assert len(as_json(invoke(server, "kb", "docs", "Notes", "--json"))) == 3
     hits = as_json(invoke(server, "kb", "search", "Notes", "apricots", "--json"))["records"]
     assert [h["segment"]["document"]["doc_metadata"][PATH_FIELD] for h in hits] == ["a.md"]
+    assert "sub/c.md" in invoke(server, "kb", "search", "Notes", "gamma folder").stdout  # the path, not sub__c.md
 
     code, fourth = sync(server, notes, "--delete-missing")
     assert code == 1 and counts(fourth) == (0, 0, 1, 2, ["broken.md"])

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
+_BOM = b"\xef\xbb\xbf"
+
 
 @dataclass(frozen=True, slots=True)
 class ServerSentEvent:
@@ -39,6 +41,50 @@ class SSEDecoder:
             raise self.error
         if not chunk:
             return []
+        if not self._started and not self._buf and len(chunk) >= 3:  # a BOM, if any, is whole in this chunk
+            if chunk[:3] == _BOM:
+                chunk = chunk[3:]
+            self._started = True
+            if not chunk:
+                return []
+        if not self._started or self._last_cr or b"\r" in chunk:
+            return self._feed_lines(chunk)
+        events: list[ServerSentEvent] = []
+        try:
+            if self._buf or self._data or self._event:
+                end = chunk.find(b"\n\n")
+                if end < 0:
+                    return self._feed_lines(chunk)
+                events += self._feed_lines(chunk[: end + 2])  # completes the pending frame: a frame boundary
+                chunk = chunk[end + 2 :]
+                if self.error is not None or not chunk:
+                    return events
+            self._feed_frames(chunk, events)
+        except UnicodeDecodeError as exc:
+            self.error = exc  # nothing lost: the events completed before the bad line go out first
+            if not events:
+                raise
+        return events
+
+    def _feed_frames(self, chunk: bytes, events: list[ServerSentEvent]) -> None:
+        """The fast path, for a chunk that starts at a frame boundary and has no CR. Dify's frames are one
+        ``data: ...`` line and a blank line, so the chunk splits on blank lines; any other frame (comments, other
+        fields, several lines) and the incomplete tail go through the full line parser."""
+        cut = chunk.rfind(b"\n\n")
+        if cut >= 0:
+            for frame in chunk[:cut].split(b"\n\n"):
+                if frame[:6] == b"data: " and b"\n" not in frame:
+                    events.append(ServerSentEvent("message", frame[6:].decode("utf-8"), self._id, self._retry))
+                else:
+                    events += self._feed_lines(frame + b"\n\n")
+                    if self.error is not None:
+                        return
+            chunk = chunk[cut + 2 :]
+        if chunk:
+            events += self._feed_lines(chunk)
+
+    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The full parser, line by line."""
         if self._last_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
         self._last_cr = False
@@ -111,8 +157,8 @@ class SSEDecoder:
         elif name == "id":
             if "\x00" not in value:
                 self._id = value
-        elif name == "retry" and value.isdigit():
-            self._retry = int(value)
+        elif name == "retry" and value.isascii() and value.isdigit() and len(value) <= 18:
+            self._retry = int(value)  # ASCII digits only (the spec); anything else, or absurdly long, is ignored
         return None
 
     def _dispatch(self) -> ServerSentEvent | None:

@@ -93,3 +93,59 @@ def test_multibyte_characters_split_across_chunks() -> None:
     data = "data: Grüße 你好\n\n".encode()
     for chunks in every_split(data):
         assert decode(chunks) == [ServerSentEvent("message", "Grüße 你好")]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "١٢٣",  # Arabic-Indic digits: int() accepts them, the SSE spec does not
+        "²",  # str.isdigit() is True, int() raises ValueError
+        "1" * 5000,  # past int()'s digit limit: ValueError
+        "12a",
+        "-5",
+        " 5",
+        "",
+        "\uff11\uff12",  # full-width digits
+    ],
+)
+def test_invalid_retry_values_are_ignored(value: str) -> None:
+    data = f"retry: 10\n\nretry: {value}\ndata: x\n\n".encode()
+    for chunks in every_split(data):
+        assert decode(chunks) == [ServerSentEvent("message", "x", None, 10)]
+
+
+def test_hostile_fields_never_raise() -> None:
+    data = b"id: a\x00b\nretry\nevent\ndata\n: x\nfoo: bar\n\x0b: y\nid\ndata: z\n\n"
+    for chunks in every_split(data):
+        assert decode(chunks) == [ServerSentEvent("message", "\nz", "")]
+
+
+def _lines_only(chunks: list[bytes]) -> list[ServerSentEvent]:
+    """The full line parser alone (the fast path bypassed): the reference the fast path must match."""
+    decoder = SSEDecoder()
+    out: list[ServerSentEvent] = []
+    for chunk in chunks:
+        if decoder.error is not None:
+            raise decoder.error
+        out.extend(decoder._feed_lines(chunk) if chunk else [])
+    return out
+
+
+def test_fast_path_matches_the_full_parser_on_random_streams() -> None:
+    import random
+
+    rng = random.Random(14)
+    pieces = [b"data: {\"event\": \"message\"}", b"data: x", b"data:y", b"event: ping", b": c", b"id: 3", b"retry: 9",
+              b"data: \xc3\xa9", b"data", b"", b"\n", b"\r", b"\r\n", b"\n\n", b"\xef\xbb\xbf", b"foo: bar"]  # fmt: skip
+    for _ in range(3000):
+        data = b"".join(rng.choice(pieces) + rng.choice([b"\n", b"\n\n", b"\n\n", b"\r\n"]) for _ in range(8))
+        cuts = sorted(rng.sample(range(len(data) + 1), min(3, len(data) + 1)))
+        chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        assert decode(chunks) == _lines_only(chunks), data
+
+
+def test_fast_path_keeps_events_before_invalid_utf8() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed(b"data: a\n\ndata: \xff\n\ndata: b\n\n") == [ServerSentEvent("message", "a")]
+    with pytest.raises(UnicodeDecodeError):
+        decoder.feed(b"data: c\n\n")

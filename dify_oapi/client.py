@@ -50,6 +50,7 @@ class Client:
     ``check_inputs=True`` checks the ``inputs`` of every chat, completion and workflow run against the app's form
     (``GET /parameters``, fetched once per key) before sending (see :meth:`refresh_input_forms`). ``hooks``: functions
     called with a :class:`~dify_oapi.core.hooks.HookEvent` at each moment of every call (tracing, metrics).
+    ``trust_env=False``: the HTTP clients it creates ignore ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and netrc.
     """
 
     def __init__(
@@ -68,6 +69,7 @@ class Client:
         async_http_client: httpx.AsyncClient | None = None,
         check_inputs: bool = False,
         hooks: Sequence[Hook] | None = None,
+        trust_env: bool = True,
     ) -> None:
         import os
 
@@ -88,6 +90,7 @@ class Client:
             headers=tuple((headers or {}).items()),
             check_inputs=check_inputs,
             hooks=tuple(hooks or ()),
+            trust_env=trust_env,
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -438,6 +441,7 @@ class ClientOptions(Request):
     async_http_client: httpx.AsyncClient | None = None
     check_inputs: bool | None = None
     hooks: list[Hook] | None = None
+    trust_env: bool = True
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -454,6 +458,7 @@ class ClientBuilder(Builder[ClientOptions]):
     async_http_client: Setter[Self, httpx.AsyncClient | None]
     check_inputs: Setter[Self, bool | None]
     hooks: Setter[Self, list[Hook] | None]
+    trust_env: Setter[Self, bool]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

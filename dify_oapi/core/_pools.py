@@ -59,8 +59,10 @@ class Pools:
         timeout: httpx.Timeout,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        trust_env: bool = True,
     ) -> None:
         self._timeout = timeout
+        self._trust_env = trust_env
         self._given = http_client
         self._agiven = async_http_client
         self._sync: httpx.Client | None = None
@@ -74,7 +76,7 @@ class Pools:
     # ---- construction (one place each: a backend plugs in here) -------------------------------------------------
 
     def client_kwargs(self) -> dict[str, Any]:
-        return {"timeout": self._timeout, "follow_redirects": False, "limits": LIMITS}
+        return {"timeout": self._timeout, "follow_redirects": False, "limits": LIMITS, "trust_env": self._trust_env}
 
     def new_client(self) -> httpx.Client:
         return httpx.Client(**self.client_kwargs())

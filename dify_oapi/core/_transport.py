@@ -73,7 +73,12 @@ class Transport:
         self.pools = (
             pools
             if pools is not None
-            else Pools(timeout=config.timeout, http_client=http_client, async_http_client=async_http_client)
+            else Pools(
+                timeout=config.timeout,
+                http_client=http_client,
+                async_http_client=async_http_client,
+                trust_env=config.trust_env,
+            )
         )
         self._closed = False
         self._wake = threading.Event()  # set by close(), of this transport or of the pools it sends through

@@ -28,6 +28,7 @@ class Config:
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     check_inputs: bool = False
     hooks: tuple[Hook, ...] = ()
+    trust_env: bool = True
 
 
 def to_timeout(value: object) -> httpx.Timeout | None:

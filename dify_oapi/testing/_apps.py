@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._common import TENANT_ID, Shared, field_required, is_uuid, new_id, now, validation_error
+from ._common import TENANT_ID, Shared, content_disposition, field_required, is_uuid, new_id, now, validation_error
 from ._http import ApiError, Call, Reply, StreamReply, json_reply
 
 __all__ = ["APP_KINDS", "App", "Apps", "fake_mp3"]
@@ -759,7 +759,7 @@ class Apps:
             raise ApiError(404, "file_not_found", "File not found in message context")
         headers = {"Cache-Control": "public, max-age=3600"}
         if call.q_bool("as_attachment"):
-            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{stored.name}"
+            headers["Content-Disposition"] = content_disposition(stored.name)
             return Reply(200, stored.content, "application/octet-stream", headers)
         mime = stored.mime_type + ("; charset=utf-8" if stored.mime_type.startswith("text/") else "")
         return Reply(200, stored.content, mime, headers)

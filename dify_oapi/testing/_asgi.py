@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ._common import content_disposition
 from ._faults import Fault, RecordedRequest
 from ._http import NOT_FOUND_HTML, ApiError, Call, Reply, StreamReply, json_reply, parse_multipart
 
@@ -47,9 +48,6 @@ class _DropFilter(logging.Filter):
         return "returned without completing response" not in record.getMessage()
 
 
-_drop_filter = _DropFilter()
-
-
 class _Route:
     def __init__(self, method: str, template: str, handler: Handler, auth: str) -> None:
         self.method = method
@@ -72,7 +70,11 @@ class DifyASGIApp:
             self.routes.append(_Route(method, template, handler, "app"))
         for method, template, handler in server._knowledge.routes():
             self.routes.append(_Route(method, template, handler, "dataset"))
-        logging.getLogger("uvicorn.error").addFilter(_drop_filter)
+        self.log_filter = _DropFilter()  # this server's own: stop() removes it (another server keeps its own)
+        logging.getLogger("uvicorn.error").addFilter(self.log_filter)
+
+    def remove_log_filter(self) -> None:
+        logging.getLogger("uvicorn.error").removeFilter(self.log_filter)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -233,7 +235,7 @@ class DifyASGIApp:
             return Reply(404, NOT_FOUND_HTML, "text/html; charset=utf-8")
         headers: dict[str, str] = {}
         if request.query_params.get("as_attachment") == "true":
-            headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{stored.name}"
+            headers["Content-Disposition"] = content_disposition(stored.name)
         return Reply(200, stored.content, stored.mime_type, headers)
 
     # ---- streams -----------------------------------------------------------------------------------------------

@@ -4,13 +4,23 @@ files, and small helpers that phrase errors the way Dify 1.14 does."""
 from __future__ import annotations
 
 import mimetypes
+import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from ._http import ApiError, Call, Upload
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII ``filename`` fallback and the exact name as RFC 5987 ``filename*``: header values
+    are Latin-1 on the wire, so a name like ``résumé 报告.pdf`` must be percent-encoded, never sent raw."""
+    fallback = re.sub(r'[^\x20-\x7e]|["\\]', "_", name) or "file"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
 
 __all__ = ["Settings", "Shared", "StoredFile", "field_required", "new_id", "now", "validation_error"]
 

@@ -65,5 +65,15 @@ class RecordedRequest:
     status: int | None = None
     body: bytes = field(default=b"", repr=False)
 
+    def __repr__(self) -> str:
+        """Like the dataclass repr, with the value of ``Authorization`` (any case) shown as ``Bearer ***``."""
+        headers = {k: ("Bearer ***" if k.lower() in ("authorization", "proxy-authorization") else v)
+                   for k, v in self.headers.items()}  # fmt: skip
+        return (
+            f"RecordedRequest(method={self.method!r}, path={self.path!r}, query={self.query!r}, json={self.json!r}, "
+            f"form={self.form!r}, files={self.files!r}, headers={headers!r}, timestamp={self.timestamp!r}, "
+            f"attempt={self.attempt!r}, status={self.status!r})"
+        )
+
     def same_as(self, other: RecordedRequest) -> bool:
         return (self.method, self.path, self.query, self.body) == (other.method, other.path, other.query, other.body)

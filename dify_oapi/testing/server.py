@@ -86,6 +86,7 @@ class DifyTestServer:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._uvicorn: Any = None
+        self._asgi_app: Any = None
         self._socket: socket.socket | None = None
 
     # ---- lifecycle ------------------------------------------------------------------------------------------------
@@ -115,8 +116,9 @@ class DifyTestServer:
         self._shared.base_url = self.url
         self._stopping.clear()
         self._started.clear()
+        self._asgi_app = DifyASGIApp(self)
         config = uvicorn.Config(
-            DifyASGIApp(self), log_level=self._log_level, log_config=None, access_log=False, lifespan="on",
+            self._asgi_app, log_level=self._log_level, log_config=None, access_log=False, lifespan="on",
             timeout_graceful_shutdown=2, http="h11", ws="none",
         )  # fmt: skip
         server = uvicorn.Server(config)
@@ -146,6 +148,9 @@ class DifyTestServer:
             self._socket = None
         self._thread = None
         self._uvicorn = None
+        if self._asgi_app is not None:
+            self._asgi_app.remove_log_filter()
+            self._asgi_app = None
 
     @property
     def running(self) -> bool:
@@ -184,6 +189,7 @@ class DifyTestServer:
         from ..client import Client
 
         options.setdefault("retry_base_delay", 0.01)
+        options.setdefault("trust_env", False)  # loopback traffic and test keys never go through HTTP_PROXY
         return Client(
             base_url=self.url, api_key=self.app_key(app), dataset_api_key=self.dataset_key, max_retries=max_retries,
             **options,

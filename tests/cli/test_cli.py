@@ -292,10 +292,18 @@ def test_serve_text_output_names_the_url_and_keys(tmp_path: Path) -> None:
         assert process.stdout is not None
         first = process.stdout.readline()  # blocks until serving (bounded by the finally's kill on failure)
         assert first.startswith("Dify test server at http://127.0.0.1:")
+        # Read the rest of the banner before interrupting: a signal sent under load could arrive mid-banner.
+        seen = first
+        wanted = ("app-test-chat-key", "dataset-test-key", "export DIFY_BASE_URL=")
+        for _ in range(50):
+            if all(w in seen for w in wanted):
+                break
+            seen += process.stdout.readline()
         process.send_signal(signal.SIGINT)
         out, _ = process.communicate(timeout=30)
         assert process.returncode == 0
-        assert "app-test-chat-key" in out and "dataset-test-key" in out and "export DIFY_BASE_URL=" in out
+        seen += out
+        assert all(w in seen for w in wanted), seen
     finally:
         if process.poll() is None:
             process.kill()

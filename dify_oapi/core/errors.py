@@ -5,6 +5,7 @@ Hierarchy::
     DifyError
       InvalidRequestError                 bad input, raised by ``build()`` or before any I/O
       ClientClosedError                   a call on a closed Client
+    StreamNotOpenError                  an HTTP fact asked of an async stream not opened yet (also a RuntimeError)
       APIError
         APIStatusError                    the server answered with an error (HTTP status or an in-stream ``error``)
           BadRequestError (400) ... InternalServerError (>= 500)
@@ -13,6 +14,7 @@ Hierarchy::
           APITimeoutError
         APIResponseValidationError        the server's answer did not have the expected shape
         StreamIncompleteError             a stream ended before its terminal event
+        PaginationError                   a pager saw the server repeat a page (it would loop forever)
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ __all__ = [
     "NotChatAppError",
     "NotFoundError",
     "NotWorkflowAppError",
+    "PaginationError",
     "PermissionDeniedError",
     "PipelineRunError",
     "PreconditionFailedError",
@@ -75,6 +78,7 @@ __all__ = [
     "RequestTooLargeError",
     "SpeechToTextDisabledError",
     "StreamIncompleteError",
+    "StreamNotOpenError",
     "TooManyFilesError",
     "TooManyRequestsError",
     "UnauthorizedError",
@@ -163,6 +167,11 @@ class ClientClosedError(DifyError, RuntimeError):
     """The Client (or the httpx client it was given) is closed."""
 
 
+class StreamNotOpenError(DifyError, RuntimeError):
+    """An HTTP fact (``response``, ``status_code``, ``headers``, ``request_id``) asked of a stream whose request has
+    not been answered yet: ``await`` the stream (or ``async with`` it, or read its first event) first."""
+
+
 class APIError(DifyError):
     """Something went wrong talking to the server."""
 
@@ -206,6 +215,16 @@ class APIResponseValidationError(APIError):
 
 class StreamIncompleteError(APIConnectionError):
     """A stream closed before its terminal event: the answer is incomplete."""
+
+
+class PaginationError(APIError):
+    """A pager stopped because the server sent a page it had sent before (the same cursor, or the same items):
+    following it would loop forever. ``endpoint`` is the list's method and path, ``pages`` the pages fetched."""
+
+    def __init__(self, message: str, *, endpoint: str = "", pages: int = 0) -> None:
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.pages = pages
 
 
 class APIStatusError(APIError):

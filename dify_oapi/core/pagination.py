@@ -1,14 +1,23 @@
 """Iterate every item of a paged list, sync or async, by item or by page.
 
 Two styles exist in the Dify API: ``page``/``limit``/``has_more`` (knowledge base, annotations, logs) and cursors
-(``last_id`` for conversations, ``first_id`` for message history, each with ``has_more``)."""
+(``last_id`` for conversations, ``first_id`` for message history, each with ``has_more``).
+
+A pager never loops forever on a server that contradicts itself:
+
+- a page with the same items as a page already yielded (a server or proxy that ignores ``page``), or a cursor
+  already followed (one that ignores ``last_id`` / ``first_id``), raises :class:`PaginationError`: the rest of the
+  list cannot be reached, and ending quietly would pass a truncated list off as whole;
+- a page that says ``has_more`` although the items yielded already reach its ``total`` ends the walk cleanly: every
+  item the server counted has been delivered."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
-from .errors import InvalidRequestError
+from .errors import InvalidRequestError, PaginationError
 from .model import Request
 
 __all__ = ["AsyncPager", "Cursor", "Order", "Page", "Pager"]
@@ -47,8 +56,32 @@ def next_request(request: ReqT, page: Page[Any], cursor: Cursor) -> ReqT | None:
     return request.model_copy(update={cursor: anchor_id})
 
 
+def _item_key(item: Any) -> object:
+    """What tells one item from another: its ``id``, else its whole content."""
+    if isinstance(item, dict):
+        fields = typing.cast(dict[str, Any], item)
+        found = fields.get("id")
+        return found if found is not None else repr(sorted(fields.items(), key=lambda kv: str(kv[0])))
+    found = getattr(item, "id", None)
+    if found is not None:
+        return found
+    dump = getattr(item, "model_dump_json", None)
+    return dump() if callable(dump) else repr(item)
+
+
+class _Walk:
+    """One walk over the pages: what it has seen, to stop on a server that repeats itself."""
+
+    __slots__ = ("cursors", "items", "pages")
+
+    def __init__(self) -> None:
+        self.pages: set[tuple[object, ...]] = set()
+        self.cursors: set[object] = set()
+        self.items = 0
+
+
 class _PagerBase:
-    """What both pagers share: where they are (for ``repr``) and the order of their items."""
+    """What both pagers share: where they are (for ``repr``), the order of their items, the loop guards."""
 
     def __init__(self, request: Any, cursor: Cursor, endpoint: str, order: Order | None) -> None:
         if order not in (None, "newest", "oldest"):
@@ -60,10 +93,40 @@ class _PagerBase:
         self._pages = 0
         self._next: Any = request
 
-    def _advance(self, request: Any, page: Page[Any]) -> Any:
+    def _sending(self, walk: _Walk, request: Any) -> None:
+        """Before fetching ``request``: a cursor already followed would fetch the same pages again, forever."""
+        if self._cursor == "page":
+            return
+        position = getattr(request, self._cursor, None)
+        if position is None:
+            return
+        if position in walk.cursors:
+            self._next = None
+            raise self._repeated(f"the server led back to {self._cursor}={position!r}, a cursor already followed")
+        walk.cursors.add(position)
+
+    def _advance(self, walk: _Walk, request: Any, page: Page[Any]) -> Any:
         self._pages += 1
+        items = page.data
+        if items:
+            key = tuple(_item_key(item) for item in items)
+            if key in walk.pages:
+                self._next = None
+                raise self._repeated("the server sent the same page again")
+            walk.pages.add(key)
+        walk.items += len(items)
         self._next = next_request(request, page, self._cursor)
+        total = getattr(page, "total", None)
+        if self._next is not None and isinstance(total, int) and not isinstance(total, bool) and walk.items >= total:
+            self._next = None  # has_more, yet every item the server counted is out: the list is complete
         return self._next
+
+    def _repeated(self, what: str) -> PaginationError:
+        where = self._endpoint or "a pager"
+        return PaginationError(
+            f"{where}: {what} (after {self._pages} page(s)); stopped rather than loop forever",
+            endpoint=self._endpoint, pages=self._pages,
+        )  # fmt: skip
 
     def __repr__(self) -> str:
         parts = [self._endpoint or "?", f"cursor={self._cursor}"]
@@ -101,9 +164,11 @@ class Pager(_PagerBase, Generic[ItemT]):
 
     def by_page(self) -> Iterator[Page[ItemT]]:
         request = self._request
+        walk = _Walk()
         while request is not None:
+            self._sending(walk, request)
             page = self._fetch(request)
-            following = self._advance(request, page)
+            following = self._advance(walk, request, page)
             yield page
             request = following
 
@@ -134,9 +199,11 @@ class AsyncPager(_PagerBase, Generic[ItemT]):
 
     async def by_page(self) -> AsyncIterator[Page[ItemT]]:
         request = self._request
+        walk = _Walk()
         while request is not None:
+            self._sending(walk, request)
             page = await self._fetch(request)
-            following = self._advance(request, page)
+            following = self._advance(walk, request, page)
             yield page
             request = following
 

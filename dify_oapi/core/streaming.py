@@ -33,6 +33,7 @@ from .errors import (
     APITimeoutError,
     DifyError,
     StreamIncompleteError,
+    StreamNotOpenError,
     error_class_for_code,
     scrub_strings,
     status_error_from_body,
@@ -100,9 +101,18 @@ class _StreamBase(Generic[EvT_co]):
 
     @property
     def response(self) -> httpx.Response:
+        """The HTTP response (its status and headers); :class:`StreamNotOpenError` before the server answered."""
         if self._response is None:
-            raise RuntimeError("the stream is not open yet")
+            raise self._not_open()
         return self._response
+
+    def _not_open(self) -> StreamNotOpenError:
+        where = f"{self._endpoint.method} {self._endpoint.path}"
+        if self._closing or self._done:
+            return StreamNotOpenError(f"{where}: this stream was closed (or failed) before the server answered")
+        return StreamNotOpenError(
+            f"{where}: this stream is not open yet: await it, use `async with`, or read its first event first"
+        )
 
     @property
     def status_code(self) -> int:

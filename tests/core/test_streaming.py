@@ -226,3 +226,23 @@ async def test_a_json_result_instead_of_events_is_never_lost(mode: str) -> None:
         await _drain(mode, make_client(rec))
     assert not isinstance(info.value, StreamIncompleteError)
     assert info.value.body is not None and "the whole answer" in info.value.body
+
+
+async def test_http_facts_of_an_async_stream_not_opened_yet_raise_a_dify_error() -> None:
+    rec = Recorder(answers=[sse(frames(MSG, END), headers={"x-request-id": "r-9"}), httpx.Response(404)])
+    client = make_client(rec)
+    stream = client.chat.v1.message.astream(REQ)
+    for fact in ("response", "status_code", "headers", "request_id"):
+        with pytest.raises(errors.StreamNotOpenError, match="not open yet: await it") as info:
+            getattr(stream, fact)
+        assert isinstance(info.value, errors.DifyError) and isinstance(info.value, RuntimeError)
+    assert rec.requests == []  # asking sends nothing
+    await stream
+    assert stream.status_code == 200 and stream.request_id == "r-9"
+    await stream.aclose()
+
+    failed = client.chat.v1.message.astream(REQ)
+    with pytest.raises(errors.NotFoundError):
+        await failed
+    with pytest.raises(errors.StreamNotOpenError, match="closed \\(or failed\\) before the server answered"):
+        _ = failed.status_code

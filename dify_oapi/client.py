@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 from .core._log import configure_from_env
 from .core._transport import Transport
 from .core.builder import Builder, Setter
-from .core.config import DEFAULT_BASE_URL, DEFAULT_STREAM_READ_TIMEOUT, DEFAULT_TIMEOUT, Config, to_timeout
+from .core.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Config, to_timeout
 from .core.endpoint import HttpMethod
 from .core.hooks import Hook
 from .core.model import Request
@@ -81,7 +81,7 @@ class Client:
             api_key=api_key or os.environ.get("DIFY_API_KEY") or None,
             dataset_api_key=dataset_api_key or os.environ.get("DIFY_DATASET_API_KEY") or None,
             timeout=to_timeout(timeout) or DEFAULT_TIMEOUT,
-            stream_read_timeout=stream_read_timeout if stream_read_timeout is not None else DEFAULT_STREAM_READ_TIMEOUT,
+            stream_read_timeout=stream_read_timeout,
             retry=RetryPolicy(
                 max_retries=2 if max_retries is None else max_retries,
                 base_delay=0.5 if retry_base_delay is None else retry_base_delay,

@@ -138,7 +138,7 @@ class Transport:
         given = to_timeout(option.timeout) if option is not None else None
         if endpoint.kind == "stream":
             base = given or self.config.timeout
-            read = given.read if given is not None else self.config.stream_read_timeout
+            read = given.read if given is not None else self.config.stream_read
             return httpx.Timeout(connect=base.connect, read=read, write=base.write, pool=base.pool)
         return given or self.config.timeout
 

@@ -22,13 +22,24 @@ class Config:
     api_key: str | None = field(default=None, repr=False)
     dataset_api_key: str | None = field(default=None, repr=False)
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
-    stream_read_timeout: float = DEFAULT_STREAM_READ_TIMEOUT
+    stream_read_timeout: float | None = None
+    """The read timeout of streams when given explicitly; None: see :attr:`stream_read`."""
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     default_user: str | None = None
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     check_inputs: bool = False
     hooks: tuple[Hook, ...] = ()
     trust_env: bool = True
+
+    @property
+    def stream_read(self) -> float:
+        """The read timeout of a stream (the longest wait between two chunks): ``stream_read_timeout`` when given,
+        else the shorter of ``timeout.read`` and :data:`DEFAULT_STREAM_READ_TIMEOUT` (a ``timeout`` below 60 s bounds
+        stream reads too)."""
+        if self.stream_read_timeout is not None:
+            return self.stream_read_timeout
+        read = self.timeout.read
+        return DEFAULT_STREAM_READ_TIMEOUT if read is None else min(read, DEFAULT_STREAM_READ_TIMEOUT)
 
 
 def to_timeout(value: object) -> httpx.Timeout | None:

@@ -22,7 +22,7 @@ from ._inputs import InputForms
 from ._log import logger
 from ._pools import Pools
 from .builder import Builder
-from .config import Config, to_timeout
+from .config import Config, check_header, clean_config, clean_key, to_timeout
 from .endpoint import Encoded, Endpoint, plan_user_field, validation_message
 from .errors import (
     APIConnectionError,
@@ -68,6 +68,7 @@ class Transport:
         pools: Pools | None = None,
         input_forms: InputForms | None = None,
     ) -> None:
+        config = clean_config(config)  # keys stripped, keys and headers checked: InvalidRequestError before any I/O
         self.config = config
         self.owns_pools = pools is None
         self.pools = (
@@ -84,6 +85,14 @@ class Transport:
         self._wake = threading.Event()  # set by close(), of this transport or of the pools it sends through
         self.pools.on_close(self._wake)
         self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
+        # The headers of every call, by lower-case name (a name given again in another case replaces it). A user
+        # Authorization header is dropped: the SDK's key (api_key, dataset_api_key, RequestOption.api_key) always
+        # sets the one Authorization header.
+        base: dict[str, tuple[str, str]] = {"user-agent": ("User-Agent", f"dify-oapi/{__version__}")}
+        for name, value in config.headers:
+            if name.lower() != "authorization":
+                base[name.lower()] = (name, value)
+        self._headers = base
         self.input_forms = input_forms if input_forms is not None else InputForms()  # shared with derived ones
 
     # ---- clients ----------------------------------------------------------------------------------------------
@@ -131,7 +140,9 @@ class Transport:
 
     def _key(self, endpoint: Endpoint[Any, Any], option: RequestOption | None) -> str | None:
         if option is not None and option.api_key:
-            return option.api_key
+            key = clean_key(option.api_key, "RequestOption.api_key")
+            if key is not None:
+                return key
         return self.config.dataset_api_key if endpoint.key_kind == "dataset" else self.config.api_key
 
     def _timeout(self, endpoint: Endpoint[Any, Any], option: RequestOption | None) -> httpx.Timeout:
@@ -166,6 +177,9 @@ class Transport:
             encoded = request
         else:
             encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
+        if option is not None and option.headers:
+            for name, value in option.headers.items():
+                check_header(name, value, "RequestOption headers")
         if self._key(endpoint, option) is None:
             which = (
                 "dataset_api_key (DIFY_DATASET_API_KEY)" if endpoint.key_kind == "dataset" else "api_key (DIFY_API_KEY)"
@@ -180,18 +194,23 @@ class Transport:
         encoded: Encoded,
         option: RequestOption | None,
     ) -> _Attempt:
-        headers: dict[str, str] = {"User-Agent": f"dify-oapi/{__version__}"}
-        headers.update(self.config.headers)
+        headers = self._headers.copy()
         if endpoint.kind == "stream":
-            headers["Accept"] = "text/event-stream"
+            headers["accept"] = ("Accept", "text/event-stream")
         if option is not None and option.headers:
-            headers.update(option.headers)
-        headers["Authorization"] = f"Bearer {self._key(endpoint, option)}"
+            for name, value in option.headers.items():  # checked by encode()
+                if name.lower() != "authorization":
+                    headers[name.lower()] = (name, value)
+        headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
         params: list[tuple[str, str]] = list(encoded.query)
         if option is not None and option.extra_query:
             params.extend((k, str(v)) for k, v in option.extra_query.items())
         stack = ExitStack()
-        kwargs: dict[str, Any] = {"params": params, "headers": headers, "timeout": self._timeout(endpoint, option)}
+        kwargs: dict[str, Any] = {
+            "params": params,
+            "headers": list(headers.values()),
+            "timeout": self._timeout(endpoint, option),
+        }
         if encoded.multipart:
             form = dict(encoded.form)
             if option is not None and option.extra_body:

@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 import httpx
 
+from .errors import InvalidRequestError
 from .hooks import Hook
 from .retry import RetryPolicy
 
-__all__ = ["DEFAULT_BASE_URL", "DEFAULT_STREAM_READ_TIMEOUT", "DEFAULT_TIMEOUT", "Config"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_STREAM_READ_TIMEOUT",
+    "DEFAULT_TIMEOUT",
+    "Config",
+    "check_header",
+    "check_headers",
+    "clean_config",
+    "clean_key",
+]
 
 DEFAULT_BASE_URL = "https://api.dify.ai/v1"
 DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_STREAM_READ_TIMEOUT = 60.0
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +44,7 @@ class Config:
     check_inputs: bool = False
     hooks: tuple[Hook, ...] = ()
     trust_env: bool = True
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def stream_read(self) -> float:
@@ -51,3 +66,60 @@ def to_timeout(value: object) -> httpx.Timeout | None:
     if isinstance(value, int | float):
         return httpx.Timeout(float(value), connect=min(float(value), 5.0))
     raise TypeError(f"timeout must be a number of seconds or an httpx.Timeout, not {type(value).__name__}")
+
+
+# A key is sent as ``Bearer <key>``: printable ASCII, no spaces. A header value may hold spaces and tabs, never CR, LF,
+# NUL or another control character (header injection), nor a non-ASCII character (httpx cannot encode it). A header
+# name is an RFC 9110 token.
+_KEY = re.compile(r"[\x21-\x7e]+")
+_VALUE = re.compile(r"[\t\x20-\x7e]*")
+_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def clean_key(value: str | None, what: str) -> str | None:
+    """A key as it is sent: surrounding whitespace stripped (a key read from a secret file ends in a newline), None
+    when nothing is left. Any other space, control or non-ASCII character raises InvalidRequestError, whose text
+    names ``what`` and never quotes the key."""
+    if value is None:
+        return None
+    if not isinstance(value, str):  # pyright: ignore[reportUnnecessaryIsInstance]
+        raise InvalidRequestError(f"{what} must be a str, not {type(value).__name__}")
+    key = value.strip()
+    if not key:
+        return None
+    if _KEY.fullmatch(key) is None:
+        raise InvalidRequestError(
+            f"{what} contains a character an HTTP header cannot carry (a space, CR, LF, NUL or another control "
+            "character, or a non-ASCII character): check how the key was read"
+        )
+    return key
+
+
+def check_header(name: object, value: object, where: str) -> None:
+    """Raise InvalidRequestError for a header that cannot be sent as it is (the text never quotes the value)."""
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        raise InvalidRequestError(f"{where}: a header name must be a token (letters, digits, -, _, ...)")
+    if not isinstance(value, str):
+        raise InvalidRequestError(f"{where}: the value of header {name} must be a str, not {type(value).__name__}")
+    if _VALUE.fullmatch(value) is None:
+        raise InvalidRequestError(
+            f"{where}: the value of header {name} contains CR, LF, NUL, another control character or a non-ASCII "
+            "character"
+        )
+
+
+def check_headers(headers: Iterable[tuple[str, str]], where: str) -> None:
+    for name, value in headers:
+        check_header(name, value, where)
+
+
+def clean_config(config: Config) -> Config:
+    """``config`` with its keys cleaned (:func:`clean_key`) and its headers checked (:func:`check_header`)."""
+    api_key = clean_key(config.api_key, "api_key (or DIFY_API_KEY)")
+    dataset_api_key = clean_key(config.dataset_api_key, "dataset_api_key (or DIFY_DATASET_API_KEY)")
+    check_headers(config.headers, "Client headers")
+    if config.max_response_bytes < 1:
+        raise InvalidRequestError("max_response_bytes must be at least 1")
+    if api_key == config.api_key and dataset_api_key == config.dataset_api_key:
+        return config
+    return replace(config, api_key=api_key, dataset_api_key=dataset_api_key)

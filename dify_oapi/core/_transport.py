@@ -23,7 +23,7 @@ from ._log import logger
 from ._pools import Pools
 from .builder import Builder
 from .config import Config, check_header, clean_config, clean_key, to_timeout
-from .endpoint import Encoded, Endpoint, plan_user_field, validation_message
+from .endpoint import Encoded, Endpoint, plan_user_field, validation_message, with_extras
 from .errors import (
     APIConnectionError,
     APIResponseValidationError,
@@ -177,9 +177,12 @@ class Transport:
             encoded = request
         else:
             encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
-        if option is not None and option.headers:
-            for name, value in option.headers.items():
-                check_header(name, value, "RequestOption headers")
+        if option is not None:
+            if option.headers:
+                for name, value in option.headers.items():
+                    check_header(name, value, "RequestOption headers")
+            if option.extra_query or option.extra_body:
+                encoded = with_extras(encoded, option.extra_query, option.extra_body)
         if self._key(endpoint, option) is None:
             which = (
                 "dataset_api_key (DIFY_DATASET_API_KEY)" if endpoint.key_kind == "dataset" else "api_key (DIFY_API_KEY)"
@@ -202,29 +205,21 @@ class Transport:
                 if name.lower() != "authorization":
                     headers[name.lower()] = (name, value)
         headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
-        params: list[tuple[str, str]] = list(encoded.query)
-        if option is not None and option.extra_query:
-            params.extend((k, str(v)) for k, v in option.extra_query.items())
         stack = ExitStack()
         kwargs: dict[str, Any] = {
-            "params": params,
+            "params": encoded.query,  # extra_query and extra_body are in ``encoded`` (encode())
             "headers": list(headers.values()),
             "timeout": self._timeout(endpoint, option),
         }
         if encoded.multipart:
-            form = dict(encoded.form)
-            if option is not None and option.extra_body:
-                form.update({k: str(v) for k, v in option.extra_body.items()})
+            form = encoded.form
             # Plain fields as file-less parts (first, as httpx orders them): the body stays multipart even when no
             # file is sent.
             parts: list[tuple[str, Any]] = [(name, (None, value)) for name, value in form.items()]
             parts += [(name, open_file(value, stack).as_httpx()) for name, value in encoded.files]
             kwargs["files"] = parts
         elif encoded.body is not None:
-            body = encoded.body
-            if option is not None and option.extra_body:
-                body = {**body, **option.extra_body}
-            kwargs["json"] = body
+            kwargs["json"] = encoded.body
         url = self.config.base_url + encoded.path
         try:
             request = client.build_request(endpoint.method, url, **kwargs)

@@ -3,21 +3,25 @@ methods from it and the transport reads it; there is no per-endpoint transport c
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from enum import Enum
 from functools import cache
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import quote
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .errors import InvalidRequestError
 from .events import event_union, is_event_union
 from .files import FileInput, is_file_input
 from .model import Body, File, Form, FormJson, Path, Query, Request, User
 
-__all__ = ["Encoded", "Endpoint", "HttpMethod", "Kind"]
+__all__ = ["Encoded", "Endpoint", "HttpMethod", "Kind", "with_extras"]
 
 ReqT = TypeVar("ReqT", bound=Request)
 RespT = TypeVar("RespT", covariant=True)
@@ -209,13 +213,77 @@ def _path_segment(name: str, value: Any) -> str:
 
 
 def _query_value(value: Any) -> str:
+    """One query value: bools as true/false, enums by value, datetimes ISO 8601, models, dicts and lists as JSON."""
+    if isinstance(value, Enum) or (hasattr(value, "value") and not isinstance(value, BaseModel)):
+        value = value.value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if hasattr(value, "value"):
-        value = value.value
-    if isinstance(value, dict | list):
-        return json.dumps(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict | list | tuple | BaseModel):
+        return json.dumps(to_jsonable_python(_jsonable(value)))
     return str(value)
+
+
+def with_extras(
+    encoded: Encoded, extra_query: Mapping[str, Any] | None, extra_body: Mapping[str, Any] | None
+) -> Encoded:
+    """``encoded`` with a call's ``extra_query`` / ``extra_body`` (``RequestOption``) added, encoded like the SDK's own
+    fields: in the query a list or tuple repeats the name and None is left out; in a JSON body values are dumped like
+    fields (datetimes ISO 8601, enums by value, models by alias, None as null) and replace a field of the same name; in
+    a multipart form a str is sent as it is, None is left out, anything else as JSON. A value that cannot be sent
+    raises InvalidRequestError (naming the key, never quoting the value). A body-less request ignores ``extra_body``."""
+    query = encoded.query
+    if extra_query:
+        query = list(query)
+        for name, value in extra_query.items():
+            items: list[Any] = list(value) if isinstance(value, list | tuple) else [value]  # pyright: ignore
+            query.extend((name, _extra_query_value(name, v)) for v in items if v is not None)
+    body = encoded.body
+    form = encoded.form
+    if extra_body:
+        if encoded.multipart:
+            form = dict(form)
+            for name, value in extra_body.items():
+                if value is not None:
+                    plain = _extra_json(name, value)
+                    form[name] = plain if isinstance(plain, str) else json.dumps(plain, ensure_ascii=False)
+        elif body is not None:
+            body = {**body, **{name: _extra_json(name, value) for name, value in extra_body.items()}}
+    return replace(encoded, query=query, body=body, form=form)
+
+
+def _extra_query_value(name: str, value: Any) -> str:
+    try:
+        text = _query_value(value)
+    except (PydanticSerializationError, ValueError, TypeError, RecursionError):
+        raise InvalidRequestError(f"extra_query[{name!r}]: the value cannot be sent in a query") from None
+    return text
+
+
+def _extra_json(name: str, value: Any) -> Any:
+    try:
+        plain = to_jsonable_python(_jsonable(value))
+    except (PydanticSerializationError, ValueError, TypeError, RecursionError):
+        raise InvalidRequestError(
+            f"extra_body[{name!r}]: the value cannot be sent as JSON (use str, int, float, bool, None, datetimes, enums, "
+            "models, and lists and dicts of them)"
+        ) from None
+    if not _finite(plain):
+        raise InvalidRequestError(f"extra_body[{name!r}]: NaN and infinity cannot be sent as JSON")
+    return plain
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, list):
+        return all(_finite(v) for v in value)  # pyright: ignore[reportUnknownVariableType]
+    return True
 
 
 def _jsonable(value: Any) -> Any:

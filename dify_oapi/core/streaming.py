@@ -18,7 +18,7 @@ import typing
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import unquote
 
 import httpx
@@ -44,7 +44,7 @@ from .hooks import CallTrace, trace_of
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Stream"]
+__all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Resumer", "Stream"]
 
 EvT = TypeVar("EvT")
 EvT_co = TypeVar("EvT_co", covariant=True)
@@ -76,6 +76,33 @@ def _interrupt(response: httpx.Response) -> bool:
     return True
 
 
+class Resumer(Protocol):
+    """How a stream goes on after its connection broke (``workflow.stream_resumable`` / ``resume``): attached to a
+    :class:`Stream` or :class:`AsyncStream` (``_resume_with``), it sees every event; when a read fails with an
+    ``APIConnectionError`` (a timeout, a reset, a stream closed before its final event), the stream ends normally if
+    :meth:`finished`, else continues with the events of :meth:`reopen` / :meth:`areopen` (a new stream whose
+    connection it takes over), else raises the error. The caller keeps one stream object throughout."""
+
+    def seen(self, event: Any) -> None:
+        """Called with each event before it is given out."""
+
+    def finished(self) -> bool:
+        """Whether the events needed have all arrived (a break after them loses nothing)."""
+        ...
+
+    def reopen(self) -> Stream[Any] | None:
+        """The stream that continues this one (None: give up, the error is raised); may raise its own error."""
+        ...
+
+    async def areopen(self) -> AsyncStream[Any] | None:
+        """Async twin of :meth:`reopen` (an opened stream)."""
+        ...
+
+
+_ADOPTED = ("_endpoint", "_adapter", "_decoder", "_terminal_seen", "_response", "_pending", "_deferred", "_trace")
+"""What a stream takes over from the stream that continues it (``Resumer.reopen``)."""
+
+
 class _StreamBase(Generic[EvT_co]):
     """What sync and async streams share: SSE decoding, event parsing, the terminal check, the HTTP facts.
 
@@ -98,6 +125,21 @@ class _StreamBase(Generic[EvT_co]):
         self._closing = False  # close()/aclose() was called
         self._reading = False  # a read is in progress (in another thread or task, when close() sees it)
         self._trace: CallTrace | None = None  # the hooks of the call, if any (core/hooks.py)
+        self._resumer: Resumer | None = None  # goes on after a broken connection (workflow resume)
+
+    def _resume_with(self, resumer: Resumer) -> Self:
+        """Attach ``resumer`` (see :class:`Resumer`); returns the stream."""
+        self._resumer = resumer
+        return self
+
+    def _adopt(self, successor: _StreamBase[Any]) -> None:
+        """Go on with ``successor``'s connection and events (this stream's own connection is released already)."""
+        for name in _ADOPTED:
+            setattr(self, name, getattr(successor, name))
+        self._done = successor._done
+        self._released = successor._released
+        successor._response = None  # released with this stream now, never by the successor's ``__del__``
+        successor._released = successor._done = True
 
     @property
     def response(self) -> httpx.Response:
@@ -303,6 +345,45 @@ class Stream(_StreamBase[EvT_co]):
         return self
 
     def __next__(self) -> EvT_co:
+        if self._resumer is not None:
+            return self._next_resumed(self._resumer)
+        return self._next_event()
+
+    def _next_resumed(self, resumer: Resumer) -> EvT_co:
+        while True:
+            try:
+                event = self._next_event()
+            except APIConnectionError:
+                resumed = self._resume(resumer)
+                if resumed is None:
+                    raise
+                if not resumed:
+                    raise StopIteration from None
+                continue
+            resumer.seen(event)
+            return event
+
+    def _resume(self, resumer: Resumer) -> bool | None:
+        """After a broken connection: True when the stream goes on with :meth:`Resumer.reopen`'s events, False when it
+        ends normally (the events needed arrived, or ``close()`` came), None when the error is to be raised."""
+        if self._closing:
+            return None
+        if resumer.finished():
+            return False
+        successor = resumer.reopen()
+        if successor is None:
+            return None
+        with self._lock:
+            closing = self._closing
+            if not closing:
+                self._adopt(successor)
+                self._chunks = successor._chunks
+        if closing:  # close() came while reconnecting
+            successor.close()
+            return False
+        return True
+
+    def _next_event(self) -> EvT_co:
         while True:
             if self._pending:
                 event: EvT_co = self._pending.popleft()
@@ -428,6 +509,34 @@ class AsyncStream(_StreamBase[EvT_co]):
 
     async def open(self) -> Self:
         """Send the request (once) and wait for the answer's headers; returns the stream."""
+        resumer = self._resumer
+        if resumer is None:
+            return await self._open()
+        try:
+            return await self._open()
+        except APIConnectionError:
+            if await self._resume(resumer) is None:
+                raise
+            return self
+
+    async def _resume(self, resumer: Resumer) -> bool | None:
+        """After a broken connection: True when the stream goes on with :meth:`Resumer.areopen`'s events, False when
+        it ends normally (the events needed arrived, or ``aclose()`` came), None when the error is to be raised."""
+        if self._closing:
+            return None
+        if resumer.finished():
+            return False
+        successor = await resumer.areopen()
+        if successor is None:
+            return None
+        if self._closing:  # aclose() came while reconnecting
+            await successor.aclose()
+            return False
+        self._adopt(successor)
+        self._chunks, self._loop = successor._chunks, successor._loop
+        return True
+
+    async def _open(self) -> Self:
         if self._interrupted:
             raise self._lost()
         opener, self._opener = self._opener, None
@@ -470,10 +579,29 @@ class AsyncStream(_StreamBase[EvT_co]):
         return self
 
     async def __anext__(self) -> EvT_co:
+        if self._resumer is not None:
+            return await self._next_resumed(self._resumer)
+        return await self._next_event()
+
+    async def _next_resumed(self, resumer: Resumer) -> EvT_co:
+        while True:
+            try:
+                event = await self._next_event()
+            except APIConnectionError:
+                resumed = await self._resume(resumer)
+                if resumed is None:
+                    raise
+                if not resumed:
+                    raise StopAsyncIteration from None
+                continue
+            resumer.seen(event)
+            return event
+
+    async def _next_event(self) -> EvT_co:
         if self._interrupted:
             raise self._lost()
         if self._opener is not None:
-            await self.open()
+            await self._open()
         while True:
             if self._pending:
                 event: EvT_co = self._pending.popleft()

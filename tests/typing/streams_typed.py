@@ -70,6 +70,34 @@ def workflow(client: Client, req: RunWorkflowRequest) -> None:
             print(event.data.outputs)
 
 
+def workflow_resume(client: Client, req: RunWorkflowRequest, run_id: str) -> None:
+    """Resuming streams are the same Stream / AsyncStream: a run's own stream keeps its WorkflowEvent union; the
+    events endpoint (``resume``) also replays chatflow message events (ChatEvent, which contains WorkflowEvent)."""
+    wf = client.workflow.v1.workflow
+    assert_type(wf.stream_resumable(req), Stream[WorkflowEvent])
+    assert_type(wf.astream_resumable(req), AsyncStream[WorkflowEvent])
+    assert_type(wf.resume(run_id, "u"), Stream[ChatEvent])
+    assert_type(wf.aresume(run_id, "u"), AsyncStream[ChatEvent])
+    with wf.stream_resumable(req) as stream:
+        assert_type(stream.request_id, str | None)
+        for event in stream:
+            match event:
+                case WorkflowFinishedEvent():
+                    print(event.data.status)
+                case StreamEvent():
+                    print(event.event)
+                case _:
+                    assert_never(event)
+
+
+async def aworkflow_resume(client: Client, run_id: str) -> None:
+    async with client.workflow.v1.workflow.aresume(run_id, "u") as stream:
+        assert_type(stream, AsyncStream[ChatEvent])
+        async for event in stream:
+            if isinstance(event, WorkflowFinishedEvent | MessageEvent):
+                print(event.event)
+
+
 def pipeline(client: Client, run: RunPipelineRequest, node: RunDatasourceNodeRequest) -> None:
     kb = client.knowledge_base.v1.pipeline
     assert_type(kb.stream(run), Stream[PipelineEvent])

@@ -3,8 +3,8 @@ version, follow or resume a run's events, get a run, stop a task."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+import dataclasses
+from typing import TYPE_CHECKING, Any
 
 from .....core.builder import Builder
 from .....core.endpoint import Endpoint
@@ -16,6 +16,10 @@ from .....core.resource import Resource, acall, acall_stream, call, call_stream
 from .....core.streaming import AsyncStream, Stream
 from ....chat.v1.model.event import ChatEvent  # chatflow runs replay message events too
 from ...v1.model.event import WorkflowEvent
+
+if TYPE_CHECKING:
+    from .....core._transport import Transport
+
 from ..model.workflow_run import (
     GetWorkflowRunRequest,
     RunCollector,
@@ -33,6 +37,7 @@ __all__ = [
     "GET",
     "RUN",
     "RUN_BY_ID",
+    "RUN_EVENTS",
     "STOP",
     "STREAM",
     "STREAM_BY_ID",
@@ -66,6 +71,9 @@ EVENTS: Endpoint[WorkflowEventsRequest, ChatEvent] = Endpoint(
     parse_as=ChatEvent, terminal=TERMINAL | {"message_end"},
     summary="Follow a run's events (after a dropped stream or a pause); a finished run gives workflow_finished.",
 )  # fmt: skip
+RUN_EVENTS: Endpoint[WorkflowEventsRequest, WorkflowEvent] = dataclasses.replace(EVENTS, parse_as=WorkflowEvent)
+"""``EVENTS`` parsed as a workflow run's own stream (``WorkflowEvent``): how ``stream_resumable`` goes on. Not a
+method of its own (one definition per endpoint: ``EVENTS``)."""
 GET = Endpoint(
     "GET", "/workflows/run/{workflow_run_id}", GetWorkflowRunRequest, WorkflowRun,
     summary="A run's status, inputs, outputs and metrics.",
@@ -114,7 +122,7 @@ class Workflow(Resource):
         include_state_snapshot: bool | None = None,
         continue_on_pause: bool | None = None,
         max_reconnects: int = 3,
-    ) -> Iterator[StreamEvent]:
+    ) -> Stream[ChatEvent]:
         """Follow a run by its id (``workflow_run_id`` of any event, not the task id) until it finishes or pauses,
         through ``GET /workflow/{workflow_run_id}/events``; reconnects up to ``max_reconnects`` times when that
         connection breaks too. ``user`` must be the run's user (default: the Client's ``default_user``).
@@ -122,12 +130,22 @@ class Workflow(Resource):
         Use it after ``workflow_paused`` once the human-input form is submitted, or after a stream broke (the run
         keeps going on the server). Events missed while disconnected are not replayed, except with
         ``include_state_snapshot=True`` (a status summary of the nodes already executed). A finished run gives
-        its ``workflow_finished`` event.
+        its ``workflow_finished`` event. The answer is a :class:`Stream` like :meth:`stream_events`' (``with``,
+        ``close()``, ``status_code``, ``headers``, ``request_id`` of the current connection), typed as
+        :data:`ChatEvent`: the events endpoint also replays a chatflow run's message events.
         """
         state = self._state(workflow_run_id, user, include_state_snapshot, continue_on_pause, max_reconnects)
-        return self._follow(None, state, option)
+        follower = _Follower(self._transport, EVENTS, state, option)
+        try:
+            first: Stream[ChatEvent] = follower.open()
+        except APIConnectionError:
+            again = follower.reopen()  # the events endpoint out of reach: counts as a reconnection
+            if again is None:
+                raise
+            first = again
+        return first._resume_with(follower)
 
-    async def aresume(
+    def aresume(
         self,
         workflow_run_id: str,
         user: str | None = None,
@@ -136,11 +154,11 @@ class Workflow(Resource):
         include_state_snapshot: bool | None = None,
         continue_on_pause: bool | None = None,
         max_reconnects: int = 3,
-    ) -> AsyncIterator[StreamEvent]:
-        """Async twin of :meth:`resume` (an async generator: ``async for event in workflow.aresume(run_id)``)."""
+    ) -> AsyncStream[ChatEvent]:
+        """Async twin of :meth:`resume`: an :class:`AsyncStream` (``async for``, ``async with``, ``await``)."""
         state = self._state(workflow_run_id, user, include_state_snapshot, continue_on_pause, max_reconnects)
-        async for event in self._afollow(None, state, option):
-            yield event
+        follower = _Follower(self._transport, EVENTS, state, option)
+        return follower.aopen()._resume_with(follower)
 
     def stream_resumable(
         self,
@@ -148,40 +166,35 @@ class Workflow(Resource):
         option: RequestOption | None = None,
         *,
         max_reconnects: int = 3,
-    ) -> Iterator[StreamEvent]:
+    ) -> Stream[WorkflowEvent]:
         """:meth:`stream` (or :meth:`stream_by_id` for a ``RunWorkflowByIdRequest``) that survives a broken
         connection: once an event gave the run id (``workflow_started`` does), a dropped or timed-out stream is
         continued through the events endpoint (see :meth:`resume`), up to ``max_reconnects`` times, until
         ``workflow_finished`` or ``workflow_paused``. A stream that breaks before the run id is known raises as
         :meth:`stream` does: the run is never sent twice. A connection that breaks after the final event is
-        ignored (nothing was lost)."""
+        ignored (nothing was lost). The answer is the same :class:`Stream` throughout (its ``status_code``,
+        ``headers`` and ``request_id`` are the current connection's)."""
         prepared = self._prepare_run(request)
-        state = self._state(None, prepared.user, None, None, max_reconnects)
+        follower = _Follower(self._transport, RUN_EVENTS, self._state(None, prepared.user, None, None, max_reconnects),
+                             option)  # fmt: skip
         if isinstance(prepared, RunWorkflowByIdRequest):
-            by_id = prepared
-            return self._follow(lambda: self.stream_by_id(by_id, option), state, option)
-        plain = prepared
-        return self._follow(lambda: self.stream(plain, option), state, option)
+            return self.stream_by_id(prepared, option)._resume_with(follower)
+        return self.stream(prepared, option)._resume_with(follower)
 
-    async def astream_resumable(
+    def astream_resumable(
         self,
         request: RunRequest | Builder[Any] | None = None,
         option: RequestOption | None = None,
         *,
         max_reconnects: int = 3,
-    ) -> AsyncIterator[StreamEvent]:
-        """Async twin of :meth:`stream_resumable` (an async generator)."""
+    ) -> AsyncStream[WorkflowEvent]:
+        """Async twin of :meth:`stream_resumable`: an :class:`AsyncStream`."""
         prepared = self._prepare_run(request)
-        state = self._state(None, prepared.user, None, None, max_reconnects)
-        first: Callable[[], AsyncStream[StreamEvent]]
+        follower = _Follower(self._transport, RUN_EVENTS, self._state(None, prepared.user, None, None, max_reconnects),
+                             option)  # fmt: skip
         if isinstance(prepared, RunWorkflowByIdRequest):
-            by_id = prepared
-            first = lambda: self.astream_by_id(by_id, option)  # noqa: E731
-        else:
-            plain = prepared
-            first = lambda: self.astream(plain, option)  # noqa: E731
-        async for event in self._afollow(first, state, option):
-            yield event
+            return self.astream_by_id(prepared, option)._resume_with(follower)
+        return self.astream(prepared, option)._resume_with(follower)
 
     # ---- a blocking result over a stream -------------------------------------------------------------------------
 
@@ -236,41 +249,6 @@ class Workflow(Resource):
             raise InvalidRequestError("workflow_run_id must not be empty")
         return _FollowState(run_id, user, snapshot, on_pause, reconnects)
 
-    def _follow(
-        self, first: Callable[[], Stream[StreamEvent]] | None, state: _FollowState, option: RequestOption | None
-    ) -> Iterator[StreamEvent]:
-        while True:
-            try:
-                with first() if first is not None else self.stream_events(state.request(), option) as stream:
-                    for event in stream:
-                        state.add(event)
-                        yield event
-                return
-            except APIConnectionError:  # a timeout, a broken connection, a stream closed before its final event
-                if state.done:
-                    return  # the final event arrived: nothing was lost
-                if not state.can_resume():
-                    raise
-                first = None
-
-    async def _afollow(
-        self, first: Callable[[], AsyncStream[StreamEvent]] | None, state: _FollowState, option: RequestOption | None
-    ) -> AsyncIterator[StreamEvent]:
-        while True:
-            try:
-                opened = first() if first is not None else self.astream_events(state.request(), option)
-                async with opened as stream:
-                    async for event in stream:
-                        state.add(event)
-                        yield event
-                return
-            except APIConnectionError:
-                if state.done:
-                    return
-                if not state.can_resume():
-                    raise
-                first = None
-
 
 class _FollowState:
     """What a resuming follower knows: the run id (given, or from the first event carrying it), whether the run
@@ -307,3 +285,56 @@ class _FollowState:
         if self.on_pause is not None:
             values["continue_on_pause"] = self.on_pause
         return WorkflowEventsRequest.model_validate(values)
+
+
+class _Follower:
+    """The :class:`~dify_oapi.core.streaming.Resumer` of a workflow run: continues a broken stream through the events
+    endpoint (``endpoint``: ``EVENTS``, or ``RUN_EVENTS`` for a run's own stream) while reconnections are left."""
+
+    def __init__(
+        self, transport: Transport, endpoint: Endpoint[WorkflowEventsRequest, Any], state: _FollowState,
+        option: RequestOption | None,
+    ) -> None:  # fmt: skip
+        self._transport = transport
+        self._endpoint = endpoint
+        self._state = state
+        self._option = option
+
+    def seen(self, event: Any) -> None:
+        self._state.add(event)
+
+    def finished(self) -> bool:
+        return self._state.done
+
+    def open(self) -> Stream[Any]:
+        """A new stream of the run's events (sent now)."""
+        endpoint, request, option = self._endpoint, self._state.request(), self._option
+        return Stream[Any](self._transport.send(endpoint, request, option), endpoint, self._transport)
+
+    def aopen(self) -> AsyncStream[Any]:
+        """A new async stream of the run's events (sent when first used; bad input fails here)."""
+        endpoint, request, option, transport = self._endpoint, self._state.request(), self._option, self._transport
+        transport.encode(endpoint, request, option)
+        return AsyncStream[Any](lambda: transport.asend(endpoint, request, option), endpoint, transport)
+
+    def reopen(self) -> Stream[Any] | None:
+        failed: APIConnectionError | None = None
+        while self._state.can_resume():
+            try:
+                return self.open()
+            except APIConnectionError as exc:  # the events endpoint is out of reach too: counts as a try
+                failed = exc
+        if failed is not None:
+            raise failed
+        return None
+
+    async def areopen(self) -> AsyncStream[Any] | None:
+        failed: APIConnectionError | None = None
+        while self._state.can_resume():
+            try:
+                return await self.aopen().open()
+            except APIConnectionError as exc:
+                failed = exc
+        if failed is not None:
+            raise failed
+        return None

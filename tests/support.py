@@ -8,7 +8,7 @@ import base64
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import BytesParser
@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from dify_oapi import Client
+from dify_oapi.testing import DifyTestServer
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "dify-api"
@@ -196,6 +197,20 @@ class LoopbackServer(ThreadingHTTPServer):
 # ---- shared by the service tests ----------------------------------------------------------------------------------
 
 MODES = ["sync", "async"]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[DifyTestServer]:
+    """One built-in server per test module, indexing in 0.05 s (tests use names unique per mode and test, so the
+    shared state never collides). A conftest takes it with ``from tests.support import server``."""
+    with DifyTestServer(indexing_seconds=0.05) as started:
+        yield started
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    """Each test runs twice: through the sync method and through its async twin."""
+    return str(request.param)
 
 
 async def call(mode: str, resource: Any, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -155,7 +155,8 @@ class Transport:
 
     def prepare(self, endpoint: Endpoint[Any, Any], request: Any) -> Any:
         """The request to send: a built request as it is; an unbuilt builder completed with the Client's
-        ``default_user`` (for a ``User()`` field left unset) and built; None as the request with no fields set."""
+        ``default_user`` (for a ``User()`` field left unset) and built; None as the request with no fields set but
+        that user."""
         if isinstance(request, Builder):
             builder: Builder[Any] = request  # pyright: ignore[reportUnknownVariableType]
             user_field = plan_user_field(typing.cast(type[BaseModel], endpoint.request))
@@ -163,8 +164,11 @@ class Transport:
                 builder = builder.with_defaults(**{user_field: self.config.default_user})
             return builder.build()
         if request is None:
+            user_field = plan_user_field(typing.cast(type[BaseModel], endpoint.request))
+            user = self.config.default_user
+            given = {user_field: user} if user_field and user is not None else {}
             try:
-                return endpoint.request.model_validate({})  # ValidationError, worded below
+                return endpoint.request.model_validate(given)  # ValidationError, worded below
             except ValidationError as exc:
                 raise InvalidRequestError(
                     f"{endpoint.method} {endpoint.path} needs a {endpoint.request.__name__}: {validation_message(exc)}"

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
 from dify_oapi import Client
 from dify_oapi.testing import DifyTestServer
+from tests.support import mode, server
 
 from . import harness
-from .harness import MODES, Api
+from .harness import Api
+
+__all__ = ["mode", "server"]  # the fixtures shared with tests/features
 
 HERE = Path(__file__).parent
 
@@ -34,18 +37,6 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ran = {item.path.name for item in session.items if _in_e2e(item)}
     if not {path.name for path in HERE.glob("test_*.py")} <= ran:
         harness.COMPLETE_RUN = False
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[DifyTestServer]:
-    """One server per test module (tests use names unique per mode, so state never collides)."""
-    with DifyTestServer(indexing_seconds=0.05) as started:
-        yield started
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
 
 
 @pytest.fixture

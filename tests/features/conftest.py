@@ -1,22 +1,10 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from dify_oapi.testing import DifyTestServer
-from tests.support import MODES
+from tests.support import mode, server
 
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[DifyTestServer]:
-    with DifyTestServer(indexing_seconds=0.05) as started:
-        yield started
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+__all__ = ["mode", "server"]  # the fixtures shared with tests/e2e
 
 
 @pytest.fixture

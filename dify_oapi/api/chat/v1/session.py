@@ -35,7 +35,6 @@ from .model.conversation import (
     ConversationMessage,
     DeleteConversationRequest,
     ListMessagesRequest,
-    MessageList,
     RenameConversationRequest,
 )
 
@@ -114,11 +113,6 @@ class _SessionBase:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(user={self.user!r}, conversation_id={self.conversation_id!r})"
-
-
-def _oldest_first(pages: list[MessageList]) -> list[ConversationMessage]:
-    """The pages come newest page first, each page oldest first: the whole history, oldest first."""
-    return [message for page in reversed(pages) for message in page.data]
 
 
 class SessionStream:
@@ -216,8 +210,8 @@ class ChatSession(_SessionBase):
         """Every message of the conversation, oldest first (``[]`` before the first message)."""
         if self.conversation_id is None:
             return []
-        pager = self._conversation.iter_messages(self._history_request(self.conversation_id), self.option)
-        return _oldest_first([page for page in pager.by_page() if isinstance(page, MessageList)])
+        request = self._history_request(self.conversation_id)
+        return list(self._conversation.iter_messages(request, self.option, order="oldest"))
 
     def rename(self, name: str | None = None, *, auto_generate: bool = False) -> Conversation:
         """Give the conversation ``name``, or let the app title it (``auto_generate=True``)."""
@@ -252,8 +246,8 @@ class AsyncChatSession(_SessionBase):
     async def history(self) -> list[ConversationMessage]:
         if self.conversation_id is None:
             return []
-        pager = self._conversation.aiter_messages(self._history_request(self.conversation_id), self.option)
-        return _oldest_first([page async for page in pager.by_page() if isinstance(page, MessageList)])
+        request = self._history_request(self.conversation_id)
+        return [m async for m in self._conversation.aiter_messages(request, self.option, order="oldest")]
 
     async def rename(self, name: str | None = None, *, auto_generate: bool = False) -> Conversation:
         return await self._conversation.arename(self._rename_request(name, auto_generate), self.option)

@@ -38,6 +38,7 @@ from .hooks import CallTrace, HookKind
 from .model import Response
 from .option import RequestOption
 from .retry import Failure, parse_retry_after, should_retry
+from .streaming import DEADLINE, DEADLINE_SLACK, deadline_error
 
 __all__ = ["Transport"]
 
@@ -298,6 +299,12 @@ class Transport:
             retry_after=status is not None and status.retry_after is not None,
         ):
             delay = self.config.retry.delay(state.attempt, status.retry_after if status is not None else None)
+        if state.deadline_at is not None:
+            left = state.deadline_at - time.monotonic()
+            if delay is not None and delay >= left:
+                delay = None  # the back-off would overrun the deadline: no retry, the error at once
+            if delay is None and isinstance(err, APIConnectionError) and left <= DEADLINE_SLACK:
+                err = deadline_error(f"{state.endpoint.method} {state.endpoint.path}", state.deadline, err.request)
         self._hook(state, "error" if delay is None else "retry", err=err, delay=delay)
         if delay is None:
             raise err from None  # the httpx error may quote what was sent: never chain it
@@ -338,6 +345,31 @@ class Transport:
         await asyncio.sleep(delay)
         self._check_open()
 
+    def _time_left(self, state: _SendState, request: httpx.Request) -> float:
+        """Seconds left before the deadline for the next attempt; APITimeoutError when none are."""
+        assert state.deadline_at is not None
+        left = state.deadline_at - time.monotonic()
+        if left <= 0:
+            err = deadline_error(f"{state.endpoint.method} {state.endpoint.path}", state.deadline, request)
+            self._log(state.endpoint, "deadline", state.attempt, state.started)
+            self._hook(state, "error", err=err)
+            raise err
+        return left
+
+    def _bound(self, state: _SendState, prepared: _Attempt, option: RequestOption | None) -> float:
+        """Bound every timeout of this attempt by the time left (APITimeoutError when none is); returns it."""
+        try:
+            left = self._time_left(state, prepared.request)
+        except BaseException:
+            prepared.stack.close()
+            raise
+        timeout = self._timeout(state.endpoint, option)
+        prepared.request.extensions["timeout"] = {
+            "connect": _min(timeout.connect, left), "read": _min(timeout.read, left),
+            "write": _min(timeout.write, left), "pool": _min(timeout.pool, left),
+        }  # fmt: skip
+        return left
+
     def _max_retries(self, option: RequestOption | None) -> int:
         if option is not None and option.max_retries is not None:
             return option.max_retries
@@ -369,6 +401,9 @@ class Transport:
     def _state(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> _SendState:
         encoded = self.encode(endpoint, request, option)
         state = _SendState(endpoint, encoded, self._max_retries(option), list(file_positions(encoded.files)))
+        if option is not None and option.deadline is not None:
+            state.deadline = option.deadline
+            state.deadline_at = state.started + option.deadline
         if self.config.hooks:
             state.trace = CallTrace(self.config.hooks, endpoint, self.config.base_url, self.scrub)
         return state
@@ -381,6 +416,8 @@ class Transport:
         while True:
             state.rewind()
             prepared = self._build(client, endpoint, state.encoded, option)
+            if state.deadline_at is not None:
+                self._bound(state, prepared, option)
             try:
                 try:
                     self._hook(state, "request")
@@ -393,10 +430,16 @@ class Transport:
                 else:
                     # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
                     # failed attempt (retried for safe endpoints), not an error after the call (reliability suite).
-                    broken = _read_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                    broken = (
+                        _read_body(response, state.deadline_at)
+                        if response.status_code < 300 and endpoint.kind == "json"
+                        else None
+                    )
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         self._hook(state, "response", response=response)
+                        if state.deadline_at is not None:
+                            response.extensions[DEADLINE] = (state.deadline_at, state.deadline)
                         return response
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
@@ -421,10 +464,14 @@ class Transport:
         while True:
             state.rewind()
             prepared = self._build(client, endpoint, state.encoded, option)
+            left = self._bound(state, prepared, option) if state.deadline_at is not None else None
             try:
                 try:
                     self._hook(state, "request")
-                    response = await client.send(prepared.request, stream=True)
+                    if left is None:
+                        response = await client.send(prepared.request, stream=True)
+                    else:
+                        response = await _asend_within(client, prepared.request, left)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 except RuntimeError:
@@ -432,11 +479,15 @@ class Transport:
                     raise
                 else:
                     broken = (
-                        await _aread_body(response) if response.status_code < 300 and endpoint.kind == "json" else None
+                        await _aread_body(response, state.deadline_at)
+                        if response.status_code < 300 and endpoint.kind == "json"
+                        else None
                     )
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         self._hook(state, "response", response=response)
+                        if state.deadline_at is not None:
+                            response.extensions[DEADLINE] = (state.deadline_at, state.deadline)
                         return response
                     if broken is not None:
                         failure = self._transport_error(broken, prepared.request)
@@ -471,23 +522,58 @@ def _ends_with_v1(base_url: str) -> bool:
     return urlsplit(base_url).path.rstrip("/").endswith("/v1")
 
 
-def _read_body(response: httpx.Response) -> httpx.RequestError | None:
-    """Read a whole 2xx body (kept on the response); the error that broke it, with the response closed."""
+def _min(timeout: float | None, left: float) -> float:
+    return left if timeout is None else min(timeout, left)
+
+
+def _past(request: httpx.Request) -> httpx.ReadTimeout:
+    return httpx.ReadTimeout("the call's deadline passed", request=request)
+
+
+def _read_body(response: httpx.Response, deadline_at: float | None = None) -> httpx.RequestError | None:
+    """Read a whole 2xx body (kept on the response); the error that broke it, with the response closed. With a
+    deadline, it is checked between chunks (each read is bounded by the attempt's timeouts)."""
     try:
-        response.read()
+        if deadline_at is None:
+            response.read()
+            return None
+        chunks: list[bytes] = []
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            if time.monotonic() >= deadline_at:
+                response.close()
+                return _past(response.request)
+        response._content = b"".join(chunks)  # what Response.read() keeps  # pyright: ignore[reportPrivateUsage]
     except httpx.RequestError as exc:
         response.close()
         return exc
     return None
 
 
-async def _aread_body(response: httpx.Response) -> httpx.RequestError | None:
+async def _aread_body(response: httpx.Response, deadline_at: float | None = None) -> httpx.RequestError | None:
     try:
-        await response.aread()
+        if deadline_at is None:
+            await response.aread()
+            return None
+        try:
+            async with asyncio.timeout(deadline_at - time.monotonic()):
+                await response.aread()
+        except TimeoutError:
+            await response.aclose()
+            return _past(response.request)
     except httpx.RequestError as exc:
         await response.aclose()
         return exc
     return None
+
+
+async def _asend_within(client: httpx.AsyncClient, request: httpx.Request, left: float) -> httpx.Response:
+    """``client.send`` cut at ``left`` seconds (the deadline), as a read timeout: the request may be out."""
+    try:
+        async with asyncio.timeout(left):
+            return await client.send(request, stream=True)
+    except TimeoutError:
+        raise _past(request) from None
 
 
 def _read_error_text(response: httpx.Response) -> str | httpx.RequestError:
@@ -538,6 +624,8 @@ class _SendState:
     started: float = field(default_factory=time.monotonic)
     trace: CallTrace | None = None
     maybe_processed: bool = False  # an attempt timed out or broke after sending began
+    deadline: float | None = None  # RequestOption.deadline
+    deadline_at: float | None = None  # when it ends (time.monotonic())
 
     def rewind(self) -> None:
         for fobj, pos in self.positions:

@@ -14,7 +14,9 @@ import os
 import re
 import socket
 import threading
+import time
 import typing
+import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
 from types import TracebackType
@@ -44,6 +46,12 @@ from .hooks import CallTrace, trace_of
 if TYPE_CHECKING:
     from ._transport import Transport
 
+DEADLINE = "dify_oapi.deadline"
+"""The response extension carrying a call's ``RequestOption.deadline`` to the stream or binary answer that reads on
+after the transport returned: ``(monotonic time it ends, the seconds asked for)``."""
+DEADLINE_SLACK = 0.02
+"""A timeout that fires this close to the deadline is the deadline's (every timeout of an attempt is bounded by it)."""
+
 __all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Resumer", "Stream"]
 
 EvT = TypeVar("EvT")
@@ -62,6 +70,16 @@ def _is_json(response: httpx.Response) -> bool:
     """A 2xx answer to a stream request that is JSON, not SSE (an error, or a result such as the pipeline run's)."""
     ctype = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return bool(ctype == "application/json" or ctype.endswith("+json"))
+
+
+def deadline_error(where: str, deadline: float | None, request: httpx.Request | None) -> APITimeoutError:
+    return APITimeoutError(f"{where}: the call's deadline ({deadline or 0:g} s) passed", request=request)
+
+
+def _deadline_of(response: httpx.Response) -> tuple[float | None, float | None]:
+    """(monotonic end, seconds asked for) of the call's ``RequestOption.deadline``, or (None, None)."""
+    found: tuple[float, float] | None = response.extensions.get(DEADLINE)
+    return found if found is not None else (None, None)
 
 
 def _interrupt(response: httpx.Response) -> bool:
@@ -125,6 +143,9 @@ class _StreamBase(Generic[EvT_co]):
         self._closing = False  # close()/aclose() was called
         self._reading = False  # a read is in progress (in another thread or task, when close() sees it)
         self._trace: CallTrace | None = None  # the hooks of the call, if any (core/hooks.py)
+        self._deadline_at: float | None = None  # RequestOption.deadline: when it ends (time.monotonic())
+        self._deadline: float | None = None
+        self._expired = False  # the deadline passed: every read raises APITimeoutError
         self._resumer: Resumer | None = None  # goes on after a broken connection (workflow resume)
 
     def _resume_with(self, resumer: Resumer) -> Self:
@@ -194,8 +215,23 @@ class _StreamBase(Generic[EvT_co]):
         if self._decoder.error is not None:  # the events complete before the bad bytes are delivered first
             self._defer(self._invalid_utf8())
 
+    def _past_deadline(self) -> bool:
+        """The deadline passed (the stream's reads are then refused); False without a deadline."""
+        if self._deadline_at is None or self._done:
+            return self._expired
+        if not self._expired and time.monotonic() >= self._deadline_at:
+            self._expired = True
+        return self._expired
+
+    def _deadline_error(self) -> APITimeoutError:
+        where = f"{self._endpoint.method} {self._endpoint.path}"
+        return deadline_error(where, self._deadline, self.response.request)
+
     def _read_error(self, exc: Exception) -> Exception:
         """The typed error for what broke a read (an httpx error), or ``exc`` itself."""
+        if self._deadline_at is not None and time.monotonic() >= self._deadline_at - DEADLINE_SLACK:
+            self._expired = True  # a read timeout bounded by the deadline, or the deadline's interrupt
+            return self._deadline_error()
         if isinstance(exc, httpx.RequestError):
             return self._transport.wrap_stream_error(exc, self.response.request)
         if isinstance(exc, httpx.StreamError):
@@ -327,6 +363,13 @@ class Stream(_StreamBase[EvT_co]):
         self._response = response
         self._trace = trace_of(response)
         self._chunks: Iterator[bytes] = response.iter_bytes()
+        self._timer: threading.Timer | None = None
+        self._deadline_at, self._deadline = _deadline_of(response)
+        if self._deadline_at is not None:
+            # Wakes a read blocked past the deadline (its socket is shut down, like close() from another thread).
+            self._timer = threading.Timer(self._deadline_at - time.monotonic(), _expire, (weakref.ref(self),))
+            self._timer.daemon = True
+            self._timer.start()
         if _is_json(response):
             try:
                 content = self._read_all()
@@ -385,6 +428,10 @@ class Stream(_StreamBase[EvT_co]):
 
     def _next_event(self) -> EvT_co:
         while True:
+            if self._deadline_at is not None and self._past_deadline():
+                expired = self._deadline_error()
+                self._release(expired)
+                raise expired
             if self._pending:
                 event: EvT_co = self._pending.popleft()
                 return event
@@ -396,6 +443,8 @@ class Stream(_StreamBase[EvT_co]):
                 raise StopIteration
             chunk = self._read()
             if chunk is _CLOSED:
+                if self._expired:
+                    continue  # the deadline's interrupt: raised above
                 self._release()
                 raise StopIteration
             if chunk is None:
@@ -436,9 +485,26 @@ class Stream(_StreamBase[EvT_co]):
             if self._released:
                 return
             self._released = True
+        if self._timer is not None:
+            self._timer.cancel()
+        if exc is None and self._expired:
+            exc = self._deadline_error()
         self._stopped(exc)
         if self._response is not None:
             self._response.close()
+
+    def _expire(self) -> None:
+        """The deadline passed (from the timer's thread): a blocked read is woken, the next one raises."""
+        with self._lock:
+            if self._done:
+                return
+            self._expired = True
+            self._closing = True
+            reading = self._reading
+            self._pending.clear()
+        if reading and self._response is not None and _interrupt(self._response):
+            return  # the reading thread wakes up and raises APITimeoutError
+        self._release()
 
     def close(self) -> None:
         """Stop the stream and release its connection. From another thread, the iterating thread ends cleanly."""
@@ -451,6 +517,9 @@ class Stream(_StreamBase[EvT_co]):
         self._release()
 
     def __del__(self) -> None:
+        timer = getattr(self, "_timer", None)
+        if timer is not None:
+            timer.cancel()
         response = getattr(self, "_response", None)
         if response is not None and not getattr(self, "_released", True):
             with contextlib.suppress(Exception):
@@ -462,6 +531,13 @@ class Stream(_StreamBase[EvT_co]):
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
+
+
+def _expire(ref: weakref.ref[Stream[Any]]) -> None:
+    """The deadline timer's callback; holds no strong reference, so a dropped stream is freed at once."""
+    stream = ref()
+    if stream is not None:
+        stream._expire()  # pyright: ignore[reportPrivateUsage]
 
 
 _BACKGROUND: set[asyncio.Task[None]] = set()
@@ -555,6 +631,7 @@ class AsyncStream(_StreamBase[EvT_co]):
             raise
         self._response = response
         self._trace = trace_of(response)
+        self._deadline_at, self._deadline = _deadline_of(response)
         self._loop = asyncio.get_running_loop()
         self._chunks = response.aiter_bytes()
         if self._closing:  # aclose() came while the headers were awaited
@@ -571,7 +648,12 @@ class AsyncStream(_StreamBase[EvT_co]):
 
     async def _read_all(self) -> bytes:
         try:
-            return await self.response.aread()
+            if self._deadline_at is None:
+                return await self.response.aread()
+            async with asyncio.timeout(self._deadline_at - time.monotonic()):
+                return await self.response.aread()
+        except TimeoutError:
+            raise self._deadline_error() from None
         except httpx.RequestError as exc:
             raise self._transport.wrap_stream_error(exc, self.response.request) from None
 
@@ -603,6 +685,10 @@ class AsyncStream(_StreamBase[EvT_co]):
         if self._opener is not None:
             await self._open()
         while True:
+            if self._deadline_at is not None and self._past_deadline():
+                expired = self._deadline_error()
+                await self._release(expired)
+                raise expired
             if self._pending:
                 event: EvT_co = self._pending.popleft()
                 return event
@@ -631,9 +717,20 @@ class AsyncStream(_StreamBase[EvT_co]):
             return _CLOSED
         self._reading = True
         try:
-            return await self._chunks.__anext__()
+            if self._deadline_at is None:
+                return await self._chunks.__anext__()
+            async with asyncio.timeout(self._deadline_at - time.monotonic()):
+                return await self._chunks.__anext__()
         except StopAsyncIteration:
             return None
+        except TimeoutError as exc:
+            if self._closing:
+                return _CLOSED
+            err = self._read_error(exc)  # the deadline's, once it passed
+            await self._release(err)
+            if err is exc:
+                raise
+            raise err from None
         except asyncio.CancelledError as exc:
             if not self._closing:
                 self._interrupted = True
@@ -726,9 +823,24 @@ class _BinaryBase:
     def __init__(self, response: httpx.Response, transport: Transport | None = None) -> None:
         self.response = response
         self._transport = transport
+        self._deadline_at, self._deadline = _deadline_of(response)
+
+    def _left(self) -> float:
+        """Seconds before the deadline (reading the answer counts in the call); APITimeoutError when none."""
+        assert self._deadline_at is not None
+        left = self._deadline_at - time.monotonic()
+        if left <= 0:
+            raise self._expired()
+        return left
+
+    def _expired(self) -> APITimeoutError:
+        request = self.response.request
+        return deadline_error(f"{request.method} {request.url.path}", self._deadline, request)
 
     def _broken(self, exc: httpx.RequestError) -> APIConnectionError:
         """The typed error for a body cut by a reset or a read timeout (read after the call returned: not retried)."""
+        if self._deadline_at is not None and time.monotonic() >= self._deadline_at - DEADLINE_SLACK:
+            return self._expired()
         if self._transport is not None:
             return self._transport.wrap_stream_error(exc, self.response.request)
         cls = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
@@ -780,6 +892,8 @@ class BinaryResponse(_BinaryBase):
     ``write_to(path)`` it (streamed, never held in memory). Always closes its response; usable with ``with``."""
 
     def read(self) -> bytes:
+        if self._deadline_at is not None:
+            return b"".join(self.iter_bytes())
         try:
             return self.response.read()
         except httpx.RequestError as exc:
@@ -789,7 +903,22 @@ class BinaryResponse(_BinaryBase):
 
     def iter_bytes(self, chunk_size: int | None = 65536) -> Iterator[bytes]:
         try:
-            yield from self.response.iter_bytes(chunk_size)
+            if self._deadline_at is None:
+                yield from self.response.iter_bytes(chunk_size)
+                return
+            self._left()
+            buffer = b""
+            for piece in self.response.iter_bytes():  # as they arrive: the deadline is checked between reads
+                self._left()  # (each read is bounded by the attempt's timeouts)
+                buffer += piece
+                while chunk_size and len(buffer) >= chunk_size:
+                    yield buffer[:chunk_size]
+                    buffer = buffer[chunk_size:]
+                if not chunk_size and buffer:
+                    yield buffer
+                    buffer = b""
+            if buffer:
+                yield buffer
         except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
@@ -820,7 +949,12 @@ class AsyncBinaryResponse(_BinaryBase):
 
     async def read(self) -> bytes:
         try:
-            return await self.response.aread()
+            if self._deadline_at is None:
+                return await self.response.aread()
+            async with asyncio.timeout(self._left()):
+                return await self.response.aread()
+        except TimeoutError:
+            raise self._expired() from None
         except httpx.RequestError as exc:
             raise self._broken(exc) from None
         finally:
@@ -828,7 +962,19 @@ class AsyncBinaryResponse(_BinaryBase):
 
     async def iter_bytes(self, chunk_size: int | None = 65536) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self.response.aiter_bytes(chunk_size):
+            if self._deadline_at is None:
+                async for chunk in self.response.aiter_bytes(chunk_size):
+                    yield chunk
+                return
+            chunks = self.response.aiter_bytes(chunk_size)
+            while True:
+                try:
+                    async with asyncio.timeout(self._left()):
+                        chunk = await chunks.__anext__()
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise self._expired() from None
                 yield chunk
         except httpx.RequestError as exc:
             raise self._broken(exc) from None

@@ -27,7 +27,7 @@ from typing import Literal
 STALL_MAX = 5.0
 """The longest any fault server waits for anything; longer than every SDK timeout used with it."""
 
-Then = Literal["keep", "close", "reset", "stall"]
+Then = Literal["keep", "close", "reset", "stall", "trickle"]
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,10 @@ class Act:
     ``status=None`` sends no status line at all (then ``then`` says what happens: ``stall`` is a silent server,
     ``reset`` an RST, ``close`` a FIN). ``framing``: ``length`` (a content-length), ``chunked`` (transfer-encoding;
     ``then="keep"`` ends it properly), ``declared`` (a content-length of ``declared`` bytes of which only ``body`` is
-    sent: a body cut mid-way). After the bytes: ``keep`` the connection alive, ``close`` it, ``reset`` it, or
-    ``stall`` (send nothing more until the client goes away or :data:`STALL_MAX` passes).
+    sent: a body cut mid-way). After the bytes: ``keep`` the connection alive, ``close`` it, ``reset`` it,
+    ``stall`` (send nothing more until the client goes away or :data:`STALL_MAX` passes), or ``trickle`` (send
+    ``drip`` every 50 ms, as a chunk when chunked, until the client goes away or :data:`STALL_MAX` passes: a body
+    that never ends, each read answered in time).
     """
 
     status: int | None = 200
@@ -67,6 +69,7 @@ class Act:
     declared: int = 0
     then: Then = "keep"
     label: str = ""
+    drip: bytes = b" "
 
 
 SILENT = Act(status=None, then="stall", label="silent")
@@ -231,6 +234,9 @@ class FaultServer:
         if act.then == "stall":
             await self._stall(reader)
             return False
+        if act.then == "trickle":
+            await self._trickle(act, writer)
+            return False
         if act.then == "reset":
             await asyncio.sleep(0.02)  # let the bytes already written reach the client before the RST
             sock = writer.get_extra_info("socket")
@@ -242,6 +248,18 @@ class FaultServer:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(writer.wait_closed(), 1.0)
         return False
+
+    async def _trickle(self, act: Act, writer: asyncio.StreamWriter) -> None:
+        """Send ``act.drip`` every 50 ms until the client goes away (a write fails) or STALL_MAX passes."""
+        assert self._stopping is not None
+        piece = b"%x\r\n%s\r\n" % (len(act.drip), act.drip) if act.framing == "chunked" else act.drip
+        deadline = time.monotonic() + STALL_MAX
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            await asyncio.sleep(0.05)
+            if writer.transport.is_closing():
+                return
+            writer.write(piece)
+            await writer.drain()
 
     async def _stall(self, reader: asyncio.StreamReader) -> None:
         """Send nothing until the client closes the connection (EOF) or STALL_MAX passes."""

@@ -275,6 +275,7 @@ class Fault:
     target: Literal["server", "refused", "blackhole"] = "server"
     heavy: bool = False
     upload_size: int = len(FILE_BYTES)
+    deadline: float | None = None  # RequestOption.deadline for the call (then its budget is the deadline + MARGIN)
 
 
 def _stream_only(acts: Callable[[], list[Act]]) -> Callable[[Kind], list[Act] | NA]:
@@ -298,6 +299,21 @@ def _stall_first_bytes(kind: Kind) -> Act:
     if kind == "stream":
         return Act(200, PING, headers=SSE_HEADERS, framing="chunked", then="stall")
     return _partial(kind, "stall")
+
+
+def _trickle(kind: Kind) -> Act:
+    """An answer whose body never ends, each read answered in time: pings for a stream (after one message), bytes
+    of a file for a download, spaces inside a JSON string otherwise."""
+    if kind == "stream":
+        return Act(200, sse(PING, _message("a")), headers=SSE_HEADERS, framing="chunked", then="trickle", drip=PING)
+    if kind == "download":
+        return Act(200, BIN_BYTES[:100], headers=(("content-type", "image/png"),), framing="declared",
+                   declared=TEN_MB, then="trickle", drip=b"\x00" * 16)  # fmt: skip
+    return Act(200, b'{"answer": "', framing="declared", declared=TEN_MB, then="trickle")
+
+
+DEADLINE = 0.3
+DEADLINE_MESSAGE = f"deadline ({DEADLINE:g} s) passed"
 
 
 def _ra(seconds: float) -> Callable[[Kind], Expect]:
@@ -390,6 +406,14 @@ FAULTS: list[Fault] = [
           _stream_only(lambda: [Act(200, sse(PING, *[_message("e") for _ in range(MANY)], END),
                                     headers=SSE_HEADERS, framing="chunked")]),
           lambda k: Expect(None, 1, value=f"events:{MANY}:{MANY}:message_end"), heavy=True),
+    Fault(f"deadline {DEADLINE:g} s: silent server (not retried past it)", lambda k: [SILENT, ok(k)],
+          lambda k: Expect(APITimeoutError, 1, events=0, message=DEADLINE_MESSAGE), deadline=DEADLINE),
+    Fault(f"deadline {DEADLINE:g} s: a body or stream that never ends", lambda k: [_trickle(k), ok(k)],
+          lambda k: Expect(APITimeoutError, 1, events=1 if k == "stream" else None, message=DEADLINE_MESSAGE),
+          deadline=DEADLINE),
+    Fault(f"deadline {DEADLINE:g} s: 503 + Retry-After: 1 does not fit (raised at once)",
+          lambda k: [error(503, "unavailable", (("retry-after", "1"),)), ok(k)],
+          lambda k: Expect(InternalServerError, 1), deadline=DEADLINE),
 ]  # fmt: skip
 
 
@@ -626,6 +650,8 @@ async def _call_async(client: Client, kind: Kind, request: Any, option: RequestO
 
 def _budget(cell: Cell, expect: Expect) -> float:
     """Timeouts of every attempt the SDK may make, plus backoff, plus Retry-After, plus a margin."""
+    if cell.fault.deadline is not None:
+        return cell.fault.deadline + MARGIN
     read = STREAM_READ_TIMEOUT if cell.kind == "stream" else READ_TIMEOUT
     attempts = MAX_RETRIES + 1
     backoff = sum(min(RETRY_BASE_DELAY * 2**n, 8.0) for n in range(MAX_RETRIES))
@@ -660,6 +686,8 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
         )  # fmt: skip
         # sync cells use the client-wide key, async cells a per-call key: both are planted secrets.
         option = RequestOption.builder().api_key(PER_CALL_KEY).build() if mode == "async" else None
+        if fault.deadline is not None:
+            option = (option or RequestOption()).model_copy(update={"deadline": fault.deadline})
         request = _requests(kind, files[fault.upload_size])
         res.download_source = download_methods(client)[3] if kind == "download" else ""
         texts += [repr(client), str(client), repr(option), repr(client.config), repr(request)]

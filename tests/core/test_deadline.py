@@ -1,0 +1,124 @@
+"""``RequestOption.deadline``: one bound for the whole call (attempts, back-off sleeps, a stream to its end).
+
+Checked on what httpx is asked to wait (MockTransport), on how many requests a server gets, and on real loopback
+servers that stall or never end; small deadlines, generous liveness bounds, never a duration asserted. The fault
+matrix (tests/reliability) has the same faults for every call kind, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+from dify_oapi import APITimeoutError, Client, InternalServerError, InvalidRequestError, RequestOption
+from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
+from tests.reliability.faultserver import SILENT, Act, FaultServer
+from tests.support import MODES, Recorder, call, collect, make_client, sse
+
+REQUEST = ChatMessageRequest.builder().query("q").user("u").build()
+MESSAGE = {"event": "message", "answer": "a", "message_id": "m", "conversation_id": "c"}
+DEADLINE = RequestOption(deadline=0.3)
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.mark.parametrize("bad", [0, -1.0, float("nan"), float("inf")])
+def test_a_deadline_must_be_a_positive_number(bad: float) -> None:
+    with pytest.raises(InvalidRequestError, match="deadline"):
+        RequestOption(deadline=bad)
+    assert RequestOption.builder().deadline(2.5).build().deadline == 2.5
+
+
+async def test_every_timeout_of_an_attempt_is_bounded_by_the_time_left(mode: str) -> None:
+    rec = Recorder(answers=[httpx.Response(200, json={"name": "app"})] * 2)
+    client = make_client(rec, timeout=httpx.Timeout(600.0, connect=5.0))
+    await call(mode, client.dify.v1.app, "info", None, RequestOption(deadline=2.0))
+    bounded = rec.requests[0].extensions["timeout"]
+    assert all(0 < value <= 2.0 for value in bounded.values()), bounded
+    await call(mode, client.dify.v1.app, "info", None)  # without a deadline: the Client's timeouts
+    assert rec.requests[1].extensions["timeout"]["read"] == 600.0
+
+
+async def test_a_back_off_that_would_overrun_the_deadline_is_not_slept(mode: str) -> None:
+    """A 500 on a GET is retried after a back-off of about 5 s here: with 0.3 s left the 500 is raised at once."""
+    rec = Recorder(answers=[httpx.Response(500, json={"code": "x", "message": "m"}), httpx.Response(200, json={})])
+    client = make_client(rec, retry_base_delay=5.0)
+    with pytest.raises(InternalServerError):
+        await call(mode, client.dify.v1.app, "info", None, DEADLINE)
+    assert len(rec.requests) == 1
+
+
+async def test_retries_go_on_within_the_deadline_then_it_raises(mode: str) -> None:
+    """A silent server, a 0.1 s read timeout per attempt and 50 retries allowed: the deadline ends the call."""
+    with FaultServer([SILENT]) as server:
+        client = Client(
+            base_url=server.url, api_key="app-k", timeout=httpx.Timeout(0.1, connect=5.0), max_retries=50,
+            retry_base_delay=0.01,
+        )  # fmt: skip
+        with pytest.raises(APITimeoutError, match=r"GET /info: the call's deadline \(0.6 s\) passed") as info:
+            await call(mode, client.dify.v1.app, "info", None, RequestOption(deadline=0.6))
+        await client.aclose() if mode == "async" else client.close()
+    assert 2 <= len(server.seen) < 51  # retried, but not 51 times
+    assert info.value.__context__ is None and "app-k" not in repr(info.value.request.headers)  # type: ignore[union-attr]
+
+
+def _endless_sync() -> Iterator[bytes]:
+    yield sse(MESSAGE)
+    for _ in range(100):  # 2 s at most without a deadline
+        time.sleep(0.02)
+        yield b"event: ping\n\n"
+
+
+async def _endless_async() -> AsyncIterator[bytes]:
+    yield sse(MESSAGE)
+    for _ in range(100):
+        await asyncio.sleep(0.02)
+        yield b"event: ping\n\n"
+
+
+async def test_a_stream_whose_events_keep_coming_raises_past_the_deadline(mode: str) -> None:
+    body = _endless_sync() if mode == "sync" else _endless_async()
+    rec = Recorder(answers=[lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)])
+    client = make_client(rec)
+    got: list[object] = []
+    with pytest.raises(APITimeoutError, match="deadline"):
+        await collect(mode, client.chat.v1.message, "stream", REQUEST, DEADLINE, into=got)
+    assert len(got) == 1 and len(rec.requests) == 1
+
+
+def test_a_sync_stream_raises_again_and_is_closed_after_its_deadline() -> None:
+    act = Act(200, sse(MESSAGE), headers=(("content-type", "text/event-stream"),), framing="chunked", then="trickle",
+              drip=b"event: ping\n\n")  # fmt: skip
+    with FaultServer([act]) as server:
+        client = Client(base_url=server.url, api_key="app-k", stream_read_timeout=30.0)
+        stream = client.chat.v1.message.stream(REQUEST, DEADLINE)
+        assert next(stream).event == "message"
+        with pytest.raises(APITimeoutError):
+            next(stream)
+        assert stream.closed and stream.response.is_closed
+        with pytest.raises(APITimeoutError):
+            next(stream)
+        client.close()
+        assert server.wait_closed(5.0)
+    assert len(server.seen) == 1
+
+
+async def test_a_stalled_async_stream_raises_at_its_deadline() -> None:
+    act = Act(200, sse(MESSAGE), headers=(("content-type", "text/event-stream"),), framing="chunked", then="stall")
+    with FaultServer([act]) as server:
+        client = Client(base_url=server.url, api_key="app-k", stream_read_timeout=30.0)
+        stream = client.chat.v1.message.astream(REQUEST, DEADLINE)
+        assert (await stream.__anext__()).event == "message"
+        with pytest.raises(APITimeoutError, match="deadline"):
+            await stream.__anext__()
+        assert stream.closed
+        with pytest.raises(APITimeoutError):
+            await stream.__anext__()
+        await client.aclose()
+    assert len(server.seen) == 1

@@ -159,6 +159,8 @@ class _StreamBase(Generic[EvT_co]):
             setattr(self, name, getattr(successor, name))
         self._done = successor._done
         self._released = successor._released
+        if successor._deadline_at is not None:  # the time left of the call's deadline (the resumer asks for no more)
+            self._deadline_at = successor._deadline_at
         successor._response = None  # released with this stream now, never by the successor's ``__del__``
         successor._released = successor._done = True
 
@@ -365,11 +367,7 @@ class Stream(_StreamBase[EvT_co]):
         self._chunks: Iterator[bytes] = response.iter_bytes()
         self._timer: threading.Timer | None = None
         self._deadline_at, self._deadline = _deadline_of(response)
-        if self._deadline_at is not None:
-            # Wakes a read blocked past the deadline (its socket is shut down, like close() from another thread).
-            self._timer = threading.Timer(self._deadline_at - time.monotonic(), _expire, (weakref.ref(self),))
-            self._timer.daemon = True
-            self._timer.start()
+        self._arm()
         if _is_json(response):
             try:
                 content = self._read_all()
@@ -406,10 +404,18 @@ class Stream(_StreamBase[EvT_co]):
             resumer.seen(event)
             return event
 
+    def _arm(self) -> None:
+        if self._deadline_at is not None:
+            # Wakes a read blocked past the deadline (its socket is shut down, like close() from another thread).
+            self._timer = threading.Timer(self._deadline_at - time.monotonic(), _expire, (weakref.ref(self),))
+            self._timer.daemon = True
+            self._timer.start()
+
     def _resume(self, resumer: Resumer) -> bool | None:
         """After a broken connection: True when the stream goes on with :meth:`Resumer.reopen`'s events, False when it
-        ends normally (the events needed arrived, or ``close()`` came), None when the error is to be raised."""
-        if self._closing:
+        ends normally (the events needed arrived, or ``close()`` came), None when the error is to be raised (also
+        once the call's deadline passed)."""
+        if self._closing or self._expired:
             return None
         if resumer.finished():
             return False
@@ -421,6 +427,9 @@ class Stream(_StreamBase[EvT_co]):
             if not closing:
                 self._adopt(successor)
                 self._chunks = successor._chunks
+                if successor._timer is not None:  # the deadline's timer is this stream's now
+                    successor._timer.cancel()
+                    self._arm()
         if closing:  # close() came while reconnecting
             successor.close()
             return False
@@ -597,8 +606,9 @@ class AsyncStream(_StreamBase[EvT_co]):
 
     async def _resume(self, resumer: Resumer) -> bool | None:
         """After a broken connection: True when the stream goes on with :meth:`Resumer.areopen`'s events, False when
-        it ends normally (the events needed arrived, or ``aclose()`` came), None when the error is to be raised."""
-        if self._closing:
+        it ends normally (the events needed arrived, or ``aclose()`` came), None when the error is to be raised (also
+        once the call's deadline passed)."""
+        if self._closing or self._expired:
             return None
         if resumer.finished():
             return False

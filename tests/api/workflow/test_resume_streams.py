@@ -15,7 +15,7 @@ from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.core.errors import APIConnectionError
 from dify_oapi.core.streaming import AsyncStream, Stream
 from dify_oapi.testing import DifyTestServer
-from tests.api.workflow._util import RUN_ID, TASK_ID, USER, run, sse
+from tests.api.workflow._util import RUN_ID, TASK_ID, USER, collect, run, sse
 from tests.support import Recorder, make_client
 
 STARTED = {"event": "workflow_started", "task_id": TASK_ID, "workflow_run_id": RUN_ID,
@@ -178,3 +178,26 @@ async def test_built_in_server_async(server: DifyTestServer) -> None:
         async with workflow.aresume(run_id, USER) as replay:
             assert [type(e) async for e in replay] == [WorkflowFinishedEvent]
     assert [r.path.split("/")[1] for r in server.requests] == ["workflows", "workflow", "workflow"]
+
+
+# ---- RequestOption.deadline bounds the whole resumed stream ---------------------------------------------------------
+
+
+async def test_a_deadline_is_not_resumed_past(mode: str) -> None:
+    """A stream cut by the call's deadline raises APITimeoutError: the deadline is not a broken connection to resume
+    (no events request is sent)."""
+    from dify_oapi import Client
+    from dify_oapi.core.errors import APITimeoutError
+    from dify_oapi.core.option import RequestOption
+    from tests.api.workflow.test_workflow_hang import StallingServer
+    from tests.support import APP_KEY
+
+    option = RequestOption.builder().deadline(0.3).build()
+    with StallingServer(sse(STARTED), hold=5.0) as server:
+        client = Client(base_url=server.url, api_key=APP_KEY, stream_read_timeout=30, max_retries=0)
+        got: list[Any] = []
+        with pytest.raises(APITimeoutError, match="deadline"):
+            await collect(mode, client.workflow.v1.workflow, "stream_resumable", REQUEST, option, into=got)
+        assert [type(e) for e in got] == [WorkflowStartedEvent]
+        assert len(server.requests) == 1 and server.requests[0].startswith(b"POST /v1/workflows/run ")
+        client.close() if mode == "sync" else await client.aclose()

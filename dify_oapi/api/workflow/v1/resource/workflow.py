@@ -4,6 +4,7 @@ version, follow or resume a run's events, get a run, stop a task."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import TYPE_CHECKING, Any
 
 from .....core.builder import Builder
@@ -299,6 +300,15 @@ class _Follower:
         self._endpoint = endpoint
         self._state = state
         self._option = option
+        # RequestOption.deadline bounds the whole stream, reconnections included (made just before the first send)
+        self._deadline_at = time.monotonic() + option.deadline if option is not None and option.deadline else None
+
+    def _option_left(self) -> RequestOption | None:
+        """The option of a reconnection: its deadline is what is left of the call's (None: none left)."""
+        if self._deadline_at is None or self._option is None:
+            return self._option
+        left = self._deadline_at - time.monotonic()
+        return self._option.model_copy(update={"deadline": left}) if left > 0 else None
 
     def seen(self, event: Any) -> None:
         self._state.add(event)
@@ -306,22 +316,26 @@ class _Follower:
     def finished(self) -> bool:
         return self._state.done
 
-    def open(self) -> Stream[Any]:
+    def open(self, option: RequestOption | None = None) -> Stream[Any]:
         """A new stream of the run's events (sent now)."""
-        endpoint, request, option = self._endpoint, self._state.request(), self._option
+        endpoint, request, option = self._endpoint, self._state.request(), option or self._option
         return Stream[Any](self._transport.send(endpoint, request, option), endpoint, self._transport)
 
-    def aopen(self) -> AsyncStream[Any]:
+    def aopen(self, option: RequestOption | None = None) -> AsyncStream[Any]:
         """A new async stream of the run's events (sent when first used; bad input fails here)."""
-        endpoint, request, option, transport = self._endpoint, self._state.request(), self._option, self._transport
+        endpoint, request, transport = self._endpoint, self._state.request(), self._transport
+        option = option or self._option
         transport.encode(endpoint, request, option)
         return AsyncStream[Any](lambda: transport.asend(endpoint, request, option), endpoint, transport)
 
     def reopen(self) -> Stream[Any] | None:
         failed: APIConnectionError | None = None
         while self._state.can_resume():
+            option = self._option_left()
+            if self._deadline_at is not None and option is None:
+                break  # the deadline passed: the last error is raised
             try:
-                return self.open()
+                return self.open(option)
             except APIConnectionError as exc:  # the events endpoint is out of reach too: counts as a try
                 failed = exc
         if failed is not None:
@@ -331,8 +345,11 @@ class _Follower:
     async def areopen(self) -> AsyncStream[Any] | None:
         failed: APIConnectionError | None = None
         while self._state.can_resume():
+            option = self._option_left()
+            if self._deadline_at is not None and option is None:
+                break
             try:
-                return await self.aopen().open()
+                return await self.aopen(option).open()
             except APIConnectionError as exc:
                 failed = exc
         if failed is not None:

@@ -24,6 +24,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Column, Table
 
 from .. import Client, DifyError
+from ..api.knowledge_base.v1.model.retrieval import SearchMethod
 from ._kb_sync import PATH_FIELD, IndexingTechnique, Outcome, SyncObserver, SyncReport, find_dataset, sync_folder
 
 __all__ = ["app", "run"]
@@ -442,7 +443,8 @@ def kb_search(
     query: Annotated[str, typer.Argument(help="what to look for")],
     top_k: Annotated[int, typer.Option(help="at most this many chunks", min=1)] = 5,
     method: Annotated[
-        str | None, typer.Option(help="search method [default: keyword_search on economy, else semantic_search]")
+        SearchMethod | None,
+        typer.Option(help="search method [default: keyword_search on economy, else semantic_search]"),
     ] = None,
     base_url: BaseUrl = None,
     dataset_api_key: DatasetKey = None,
@@ -456,7 +458,9 @@ def kb_search(
         found = find_dataset(client, dataset)
         if found is None:
             _fail(as_json, "NotFoundError", f"no dataset with id or name {dataset!r}")
-        search = method or ("keyword_search" if found.indexing_technique == "economy" else "semantic_search")
+        search: SearchMethod = method or (
+            "keyword_search" if found.indexing_technique == "economy" else "semantic_search"
+        )
         model = (
             RetrievalModel.builder().search_method(search).reranking_enable(False).top_k(top_k)
             .score_threshold_enabled(False).build()

@@ -348,7 +348,8 @@ def _upload(client: Client, target: _Dataset, path: str, content: bytes, documen
     documents = client.knowledge_base.v1.document
     name = document_name(path)
     if document_id is None:
-        data = DocumentFileData.builder().indexing_technique(target.technique or "economy")
+        technique: IndexingTechnique = "high_quality" if target.technique == "high_quality" else "economy"
+        data = DocumentFileData.builder().indexing_technique(technique)
         data = data.process_rule(ProcessRule.builder().mode("automatic").build())
         result = documents.create_by_file(
             CreateDocumentByFileRequest.builder().dataset_id(target.id).file((name, content)).data(data.build()).build()

@@ -43,13 +43,19 @@ async def test_create_replay_201(mode: str, recorder: Recorder) -> None:
     assert (out.id, out.type, out.name, out.count) == (FIELD, "string", "author", None)
 
 
-async def test_create_accepts_a_type_newer_than_the_sdk(mode: str, recorder: Recorder) -> None:
-    recorder.answers.append(httpx.Response(201, json={"id": "f2", "type": "select", "name": "kind"}))
-    out = await run(
-        mode, _metadata(recorder), "create", CreateMetadataRequest(dataset_id=DS, type="select", name="kind")
-    )
-    check_sent(recorder, "POST", FIELDS, body={"type": "select", "name": "kind"})
-    assert out.type == "select"
+def test_create_refuses_a_type_the_server_does_not_take(recorder: Recorder) -> None:
+    """The request type is closed (``string``, ``number``, ``time``: what the server validates): a typo fails before
+    anything is sent."""
+    with pytest.raises(InvalidRequestError, match="type"):
+        CreateMetadataRequest(dataset_id=DS, type="select", name="kind")
+    assert not recorder.requests
+
+
+async def test_list_accepts_a_type_newer_than_the_sdk(mode: str, recorder: Recorder) -> None:
+    """Answers stay open: a field type a newer Dify reports still parses."""
+    recorder.answers.append(httpx.Response(200, json={"doc_metadata": [{"id": "f2", "type": "select", "name": "k"}]}))
+    out = await run(mode, _metadata(recorder), "list", ListMetadataRequest.builder().dataset_id(DS).build())
+    assert [f.type for f in out.doc_metadata] == ["select"]
 
 
 async def test_list_replay(mode: str, recorder: Recorder) -> None:

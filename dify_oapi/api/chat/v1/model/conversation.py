@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import model_validator
 
@@ -15,6 +15,7 @@ __all__ = [
     "Conversation",
     "ConversationList",
     "ConversationMessage",
+    "ConversationSortBy",
     "ConversationVariable",
     "ConversationVariableList",
     "DeleteConversationRequest",
@@ -37,6 +38,9 @@ __all__ = [
 
 # ---- GET /conversations -----------------------------------------------------------------------------------------
 
+ConversationSortBy = Literal["created_at", "-created_at", "updated_at", "-updated_at"]
+"""Conversation list order: by creation or update time, ``-`` for newest first."""
+
 
 class ListConversationsRequest(Request):
     """``GET /conversations``: an end user's conversations, most recently active first.
@@ -48,7 +52,7 @@ class ListConversationsRequest(Request):
     user: Annotated[str, User(), Query()]
     last_id: Annotated[str | None, Query()] = None
     limit: Annotated[int | None, Query()] = None
-    sort_by: Annotated[str | None, Query()] = None
+    sort_by: Annotated[ConversationSortBy | None, Query()] = None
 
     @staticmethod
     def builder() -> ListConversationsRequestBuilder:
@@ -59,7 +63,7 @@ class ListConversationsRequestBuilder(Builder[ListConversationsRequest]):
     user: Setter[Self, str]
     last_id: Setter[Self, str | None]
     limit: Setter[Self, int | None]
-    sort_by: Setter[Self, str | None]
+    sort_by: Setter[Self, ConversationSortBy | None]
 
 
 class Conversation(Response):

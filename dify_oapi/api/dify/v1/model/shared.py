@@ -14,11 +14,14 @@ from .....core.model import Request, Response, Timestamp
 if TYPE_CHECKING:
     from .file import UploadedFile
 
-__all__ = ["FileType", "InputFile", "InputFileBuilder", "RetrieverResource", "Usage", "file_type_of"]
+__all__ = ["FileType", "InputFile", "InputFileBuilder", "RetrieverResource", "TransferMethod", "Usage", "file_type_of"]
 
 
 FileType = Literal["document", "image", "audio", "video", "custom"]
 """The kinds of file Dify takes as a message or workflow input."""
+
+TransferMethod = Literal["local_file", "remote_url"]
+"""How a file input reaches Dify: an upload (``local_file``) or a link (``remote_url``)."""
 
 # Dify's extensions per kind (its FILE_EXTENSIONS per FileType); anything else is "custom".
 _KIND_EXTENSIONS: tuple[tuple[FileType, str], ...] = (
@@ -59,8 +62,8 @@ class InputFile(Request):
     ``upload_file_id``) or a link (``"remote_url"`` with ``url``). ``type``: ``document``, ``image``, ``audio``,
     ``video`` or ``custom``."""
 
-    type: str
-    transfer_method: Literal["local_file", "remote_url"] | str
+    type: FileType
+    transfer_method: TransferMethod
     upload_file_id: str | None = None
     url: str | None = None
 
@@ -90,7 +93,7 @@ class InputFile(Request):
         return InputFile(type=kind, transfer_method="local_file", upload_file_id=upload.id)
 
     @staticmethod
-    def remote(url: str, type: str = "document") -> InputFile:
+    def remote(url: str, type: FileType = "document") -> InputFile:
         """A file the server downloads from ``url``."""
         return InputFile(type=type, transfer_method="remote_url", url=url)
 
@@ -100,8 +103,8 @@ class InputFile(Request):
 
 
 class InputFileBuilder(Builder[InputFile]):
-    type: Setter[Self, str]
-    transfer_method: Setter[Self, Literal["local_file", "remote_url"] | str]
+    type: Setter[Self, FileType]
+    transfer_method: Setter[Self, TransferMethod]
     upload_file_id: Setter[Self, str | None]
     url: Setter[Self, str | None]
 

@@ -48,10 +48,10 @@ __all__ = [
     "UpdateDatasetRequestBuilder",
 ]
 
-IndexingTechnique = Literal["high_quality", "economy"] | str
+IndexingTechnique = Literal["high_quality", "economy"]
 """``high_quality`` (embeddings) or ``economy`` (keyword index)."""
 
-Permission = Literal["only_me", "all_team_members", "partial_members"] | str
+Permission = Literal["only_me", "all_team_members", "partial_members"]
 """Who may use the dataset."""
 
 
@@ -103,7 +103,7 @@ class CreateDatasetRequest(Request):
     description: str | None = None
     indexing_technique: IndexingTechnique | None = None
     permission: Permission | None = None
-    provider: Literal["vendor", "external"] | str | None = None
+    provider: Literal["vendor", "external"] | None = None
     embedding_model: str | None = None
     embedding_model_provider: str | None = None
     retrieval_model: RetrievalModel | None = None
@@ -121,7 +121,7 @@ class CreateDatasetRequestBuilder(Builder[CreateDatasetRequest]):
     description: Setter[Self, str | None]
     indexing_technique: Setter[Self, IndexingTechnique | None]
     permission: Setter[Self, Permission | None]
-    provider: Setter[Self, Literal["vendor", "external"] | str | None]
+    provider: Setter[Self, Literal["vendor", "external"] | None]
     embedding_model: Setter[Self, str | None]
     embedding_model_provider: Setter[Self, str | None]
     retrieval_model: Setter[Self, RetrievalModel | None]

@@ -56,10 +56,10 @@ __all__ = [
     "UpdateDocumentStatusRequestBuilder",
 ]
 
-DocForm = Literal["text_model", "hierarchical_model", "qa_model"] | str
+DocForm = Literal["text_model", "hierarchical_model", "qa_model"]
 """How a document is chunked: plain chunks, parent-child chunks, or question/answer pairs."""
 
-DocumentAction = Literal["enable", "disable", "archive", "un_archive"] | str
+DocumentAction = Literal["enable", "disable", "archive", "un_archive"]
 """A batch status change."""
 
 
@@ -69,7 +69,7 @@ DocumentAction = Literal["enable", "disable", "archive", "un_archive"] | str
 class PreProcessingRule(Request):
     """A cleaning step: ``id`` ``remove_extra_spaces``, ``remove_urls_emails`` or ``remove_stopwords``."""
 
-    id: Literal["remove_extra_spaces", "remove_urls_emails", "remove_stopwords"] | str
+    id: Literal["remove_extra_spaces", "remove_urls_emails", "remove_stopwords"]
     enabled: bool
 
     @staticmethod
@@ -78,7 +78,7 @@ class PreProcessingRule(Request):
 
 
 class PreProcessingRuleBuilder(Builder[PreProcessingRule]):
-    id: Setter[Self, Literal["remove_extra_spaces", "remove_urls_emails", "remove_stopwords"] | str]
+    id: Setter[Self, Literal["remove_extra_spaces", "remove_urls_emails", "remove_stopwords"]]
     enabled: Setter[Self, bool]
 
 
@@ -106,7 +106,7 @@ class ProcessRules(Request):
 
     pre_processing_rules: list[PreProcessingRule] | None = None
     segmentation: Segmentation | None = None
-    parent_mode: Literal["paragraph", "full-doc"] | str | None = None
+    parent_mode: Literal["paragraph", "full-doc"] | None = None
     subchunk_segmentation: Segmentation | None = None
 
     @staticmethod
@@ -117,7 +117,7 @@ class ProcessRules(Request):
 class ProcessRulesBuilder(Builder[ProcessRules]):
     pre_processing_rules: Setter[Self, list[PreProcessingRule] | None]
     segmentation: Setter[Self, Segmentation | None]
-    parent_mode: Setter[Self, Literal["paragraph", "full-doc"] | str | None]
+    parent_mode: Setter[Self, Literal["paragraph", "full-doc"] | None]
     subchunk_segmentation: Setter[Self, Segmentation | None]
 
 
@@ -125,7 +125,7 @@ class ProcessRule(Request):
     """How a document is cleaned and chunked: ``mode`` ``automatic`` (no ``rules``), ``custom`` or
     ``hierarchical``."""
 
-    mode: Literal["automatic", "custom", "hierarchical"] | str
+    mode: Literal["automatic", "custom", "hierarchical"]
     rules: ProcessRules | None = None
 
     @staticmethod
@@ -134,7 +134,7 @@ class ProcessRule(Request):
 
 
 class ProcessRuleBuilder(Builder[ProcessRule]):
-    mode: Setter[Self, Literal["automatic", "custom", "hierarchical"] | str]
+    mode: Setter[Self, Literal["automatic", "custom", "hierarchical"]]
     rules: Setter[Self, ProcessRules | None]
 
 
@@ -290,7 +290,7 @@ class ListDocumentsRequest(Request):
     dataset_id: Annotated[str, Path()]
     keyword: Annotated[str | None, Query()] = None
     status: Annotated[
-        Literal["queuing", "indexing", "paused", "error", "available", "disabled", "archived"] | str | None, Query()
+        Literal["queuing", "indexing", "paused", "error", "available", "disabled", "archived"] | None, Query()
     ] = None
     page: Annotated[int | None, Query()] = None
     limit: Annotated[int | None, Query()] = None
@@ -303,9 +303,7 @@ class ListDocumentsRequest(Request):
 class ListDocumentsRequestBuilder(Builder[ListDocumentsRequest]):
     dataset_id: Setter[Self, str]
     keyword: Setter[Self, str | None]
-    status: Setter[
-        Self, Literal["queuing", "indexing", "paused", "error", "available", "disabled", "archived"] | str | None
-    ]
+    status: Setter[Self, Literal["queuing", "indexing", "paused", "error", "available", "disabled", "archived"] | None]
     page: Setter[Self, int | None]
     limit: Setter[Self, int | None]
 
@@ -316,7 +314,7 @@ class GetDocumentRequest(Request):
 
     dataset_id: Annotated[str, Path()]
     document_id: Annotated[str, Path()]
-    metadata: Annotated[Literal["all", "only", "without"] | str | None, Query()] = None
+    metadata: Annotated[Literal["all", "only", "without"] | None, Query()] = None
 
     @staticmethod
     def builder() -> GetDocumentRequestBuilder:
@@ -326,7 +324,7 @@ class GetDocumentRequest(Request):
 class GetDocumentRequestBuilder(Builder[GetDocumentRequest]):
     dataset_id: Setter[Self, str]
     document_id: Setter[Self, str]
-    metadata: Setter[Self, Literal["all", "only", "without"] | str | None]
+    metadata: Setter[Self, Literal["all", "only", "without"] | None]
 
 
 class DeleteDocumentRequest(Request):

@@ -33,8 +33,8 @@ __all__ = [
     "UpdateDocumentsMetadataRequestBuilder",
 ]
 
-MetadataType = Literal["string", "number", "time"] | str
-"""``string``, ``number`` or ``time`` (open: a newer server may know more)."""
+MetadataType = Literal["string", "number", "time"]
+"""``string``, ``number`` or ``time`` (what the server takes; answers may report others: ``MetadataField.type`` is a ``str``)."""
 
 
 class CreateMetadataRequest(Request):

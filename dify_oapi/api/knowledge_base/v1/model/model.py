@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from .....core.builder import Builder, Setter
 from .....core.model import Path, Request, Response
@@ -13,15 +13,19 @@ __all__ = [
     "LocalizedText",
     "ModelProvider",
     "ModelProviderList",
+    "ModelType",
     "ProviderModel",
 ]
+
+ModelType = Literal["text-embedding", "rerank", "llm", "tts", "speech2text", "moderation"]
+"""The model types of a workspace (the path of ``GET /workspaces/current/models/model-types/{model_type}``)."""
 
 
 class ListModelsRequest(Request):
     """``GET /workspaces/current/models/model-types/{model_type}``. ``model_type``: ``text-embedding``, ``rerank``,
-    ``llm``, ``tts``, ``speech2text``, ``moderation`` (open: the server owns the list)."""
+    ``llm``, ``tts``, ``speech2text``, ``moderation``."""
 
-    model_type: Annotated[str, Path()]
+    model_type: Annotated[ModelType, Path()]
 
     @staticmethod
     def builder() -> ListModelsRequestBuilder:
@@ -29,7 +33,7 @@ class ListModelsRequest(Request):
 
 
 class ListModelsRequestBuilder(Builder[ListModelsRequest]):
-    model_type: Setter[Self, str]
+    model_type: Setter[Self, ModelType]
 
 
 class LocalizedText(Response):

@@ -58,8 +58,8 @@ __all__ = [
     "WebsiteCrawlDatasourceBuilder",
 ]
 
-DatasourceType = Literal["local_file", "online_document", "website_crawl", "online_drive"] | str
-"""The kind of datasource (open: plugins may add more)."""
+DatasourceType = Literal["local_file", "online_document", "website_crawl", "online_drive"]
+"""The kind of datasource (the four the server takes; datasource plugins are of one of them)."""
 
 
 # ---- upload -----------------------------------------------------------------------------------------------------
@@ -283,7 +283,7 @@ class OnlineDriveDatasource(Request):
     """A file or folder (``type``) of an online drive; ``bucket`` for S3-like stores."""
 
     id: str
-    type: Literal["file", "folder"] | str
+    type: Literal["file", "folder"]
     bucket: str | None = None
     name: str | None = None
 
@@ -294,7 +294,7 @@ class OnlineDriveDatasource(Request):
 
 class OnlineDriveDatasourceBuilder(Builder[OnlineDriveDatasource]):
     id: Setter[Self, str]
-    type: Setter[Self, Literal["file", "folder"] | str]
+    type: Setter[Self, Literal["file", "folder"]]
     bucket: Setter[Self, str | None]
     name: Setter[Self, str | None]
 

@@ -35,18 +35,17 @@ __all__ = [
     "VectorSettingBuilder",
 ]
 
-SearchMethod = Literal["keyword_search", "semantic_search", "full_text_search", "hybrid_search"] | str
-"""``keyword_search`` (economy datasets), ``semantic_search``, ``full_text_search``, ``hybrid_search``; open."""
+SearchMethod = Literal["keyword_search", "semantic_search", "full_text_search", "hybrid_search"]
+"""``keyword_search`` (economy datasets), ``semantic_search``, ``full_text_search``, ``hybrid_search``."""
 
 ComparisonOperator = (
     Literal[
         "contains", "not contains", "start with", "end with", "is", "is not", "empty", "not empty", "in", "not in",
         "=", "≠", ">", "<", "≥", "≤", "before", "after",
     ]
-    | str
 )  # fmt: skip
 """Strings and arrays: ``contains`` ... ``not in``; numbers: ``=`` ``≠`` ``>`` ``<`` ``≥`` ``≤``; times: ``before``,
-``after``. Open: new Dify releases add operators."""
+``after`` (the operators Dify 1.14.1 takes)."""
 
 
 # ---- requests ---------------------------------------------------------------------------------------------------
@@ -104,7 +103,7 @@ class RetrievalWeights(Request):
     """Weights of a hybrid search (``reranking_mode="weighted_score"``); ``weight_type`` ``semantic_first``,
     ``keyword_first`` or ``customized``."""
 
-    weight_type: Literal["semantic_first", "keyword_first", "customized"] | str | None = None
+    weight_type: Literal["semantic_first", "keyword_first", "customized"] | None = None
     vector_setting: VectorSetting | None = None
     keyword_setting: KeywordSetting | None = None
 
@@ -114,7 +113,7 @@ class RetrievalWeights(Request):
 
 
 class RetrievalWeightsBuilder(Builder[RetrievalWeights]):
-    weight_type: Setter[Self, Literal["semantic_first", "keyword_first", "customized"] | str | None]
+    weight_type: Setter[Self, Literal["semantic_first", "keyword_first", "customized"] | None]
     vector_setting: Setter[Self, VectorSetting | None]
     keyword_setting: Setter[Self, KeywordSetting | None]
 
@@ -142,7 +141,7 @@ class MetadataFilteringConditions(Request):
     """Only retrieve chunks whose document metadata matches ``conditions``, combined with ``logical_operator``
     (``and``, the server's default, or ``or``)."""
 
-    logical_operator: Literal["and", "or"] | str | None = None
+    logical_operator: Literal["and", "or"] | None = None
     conditions: list[MetadataCondition] | None = None
 
     @staticmethod
@@ -151,7 +150,7 @@ class MetadataFilteringConditions(Request):
 
 
 class MetadataFilteringConditionsBuilder(Builder[MetadataFilteringConditions]):
-    logical_operator: Setter[Self, Literal["and", "or"] | str | None]
+    logical_operator: Setter[Self, Literal["and", "or"] | None]
     conditions: Setter[Self, list[MetadataCondition] | None]
 
 
@@ -164,7 +163,7 @@ class RetrievalModel(Request):
 
     search_method: SearchMethod
     reranking_enable: bool
-    reranking_mode: Literal["reranking_model", "weighted_score"] | str | None = None
+    reranking_mode: Literal["reranking_model", "weighted_score"] | None = None
     reranking_model: RerankingModel | None = None
     weights: RetrievalWeights | None = None
     top_k: int
@@ -180,7 +179,7 @@ class RetrievalModel(Request):
 class RetrievalModelBuilder(Builder[RetrievalModel]):
     search_method: Setter[Self, SearchMethod]
     reranking_enable: Setter[Self, bool]
-    reranking_mode: Setter[Self, Literal["reranking_model", "weighted_score"] | str | None]
+    reranking_mode: Setter[Self, Literal["reranking_model", "weighted_score"] | None]
     reranking_model: Setter[Self, RerankingModel | None]
     weights: Setter[Self, RetrievalWeights | None]
     top_k: Setter[Self, int]

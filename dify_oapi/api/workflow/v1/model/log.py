@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
 from .....core.builder import Builder, Setter
 from .....core.model import Query, Request, Response, Timestamp
@@ -13,8 +13,12 @@ __all__ = [
     "WorkflowLog",
     "WorkflowLogEndUser",
     "WorkflowLogList",
+    "WorkflowLogStatus",
     "WorkflowRunSummary",
 ]
+
+WorkflowLogStatus = Literal["succeeded", "failed", "stopped"]
+"""The run statuses the log list filters on."""
 
 
 class ListWorkflowLogsRequest(Request):
@@ -24,7 +28,7 @@ class ListWorkflowLogsRequest(Request):
     ``page`` starts at 1; ``limit`` is 1..100 (server default 20)."""
 
     keyword: Annotated[str | None, Query()] = None
-    status: Annotated[str | None, Query()] = None
+    status: Annotated[WorkflowLogStatus | None, Query()] = None
     page: Annotated[int | None, Query()] = None
     limit: Annotated[int | None, Query()] = None
     created_at__before: Annotated[str | None, Query()] = None
@@ -39,7 +43,7 @@ class ListWorkflowLogsRequest(Request):
 
 class ListWorkflowLogsRequestBuilder(Builder[ListWorkflowLogsRequest]):
     keyword: Setter[Self, str | None]
-    status: Setter[Self, str | None]
+    status: Setter[Self, WorkflowLogStatus | None]
     page: Setter[Self, int | None]
     limit: Setter[Self, int | None]
     created_at__before: Setter[Self, str | None]

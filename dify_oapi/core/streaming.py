@@ -559,6 +559,12 @@ def _spawn(coro: Coroutine[Any, Any, None]) -> None:
     task.add_done_callback(_BACKGROUND.discard)
 
 
+def _discard_answer(opening: asyncio.Future[httpx.Response]) -> None:
+    """Close the answer of an open whose stream gave up waiting for it (its task was cancelled)."""
+    if not opening.cancelled() and opening.exception() is None:
+        _spawn(_quiet_aclose(opening.result()))
+
+
 async def _quiet_aclose(response: httpx.Response) -> None:
     with contextlib.suppress(Exception):
         await response.aclose()
@@ -583,6 +589,7 @@ class AsyncStream(_StreamBase[EvT_co]):
         self._interrupted = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._read_done: asyncio.Event | None = None
+        self._opening: asyncio.Future[httpx.Response] | None = None  # the open in flight, for aclose() to cancel
 
     def _lost(self) -> StreamIncompleteError:
         where = self._endpoint.path
@@ -631,14 +638,24 @@ class AsyncStream(_StreamBase[EvT_co]):
         if self._closing:
             self._done = self._released = True
             return self
+        # The open runs as its own task so that aclose() from another task can cancel it (and only it) promptly.
+        opening = self._opening = asyncio.ensure_future(opener())
         try:
-            response = await opener()
+            response = await opening
         except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if self._closing and opening.cancelled() and (current is None or not current.cancelling()):
+                self._done = self._released = True  # aclose() cancelled the open: a clean end, nothing re-sent
+                return self
+            if not opening.cancel():  # it answered meanwhile: nobody reads that answer
+                opening.add_done_callback(_discard_answer)
             self._interrupted = True  # the POST may be out: it must not be sent again
             raise
         except BaseException:
             self._done = self._released = True
             raise
+        finally:
+            self._opening = None
         self._response = response
         self._trace = trace_of(response)
         self._deadline_at, self._deadline = _deadline_of(response)
@@ -772,6 +789,10 @@ class AsyncStream(_StreamBase[EvT_co]):
         """Stop the stream and release its connection. From another task, the iterating task ends cleanly."""
         self._closing = True
         self._pending.clear()
+        opening = self._opening
+        if opening is not None and not opening.done():  # the headers are awaited (in another task): stop waiting
+            opening.cancel()
+            await asyncio.wait({opening}, timeout=5.0)  # it releases its connection as it is cancelled
         if self._reading and self._response is not None and _interrupt(self._response):
             self._read_done = done = asyncio.Event()
             with contextlib.suppress(TimeoutError):

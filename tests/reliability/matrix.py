@@ -233,6 +233,7 @@ class Expect:
     min_gap: float = 0.0
     message: str | None = None
     retry_after: float = 0.0
+    at_most: bool = False  # ``received`` is a maximum: the deadline may pass before a loaded server read the request
 
     def describe(self) -> str:
         what = "ok" if self.outcome is None else self.outcome.__name__
@@ -312,7 +313,7 @@ def _trickle(kind: Kind) -> Act:
     return Act(200, b'{"answer": "', framing="declared", declared=TEN_MB, then="trickle")
 
 
-DEADLINE = 0.3
+DEADLINE = 1.0  # long enough for a loaded machine to answer a 503 within it, shorter than Retry-After: 2
 DEADLINE_MESSAGE = f"deadline ({DEADLINE:g} s) passed"
 
 
@@ -407,12 +408,12 @@ FAULTS: list[Fault] = [
                                     headers=SSE_HEADERS, framing="chunked")]),
           lambda k: Expect(None, 1, value=f"events:{MANY}:{MANY}:message_end"), heavy=True),
     Fault(f"deadline {DEADLINE:g} s: silent server (not retried past it)", lambda k: [SILENT, ok(k)],
-          lambda k: Expect(APITimeoutError, 1, events=0, message=DEADLINE_MESSAGE), deadline=DEADLINE),
-    Fault(f"deadline {DEADLINE:g} s: a body or stream that never ends", lambda k: [_trickle(k), ok(k)],
-          lambda k: Expect(APITimeoutError, 1, events=1 if k == "stream" else None, message=DEADLINE_MESSAGE),
+          lambda k: Expect(APITimeoutError, 1, attempts=1, events=0, message=DEADLINE_MESSAGE, at_most=True),
           deadline=DEADLINE),
-    Fault(f"deadline {DEADLINE:g} s: 503 + Retry-After: 1 does not fit (raised at once)",
-          lambda k: [error(503, "unavailable", (("retry-after", "1"),)), ok(k)],
+    Fault(f"deadline {DEADLINE:g} s: a body or stream that never ends", lambda k: [_trickle(k), ok(k)],
+          lambda k: Expect(APITimeoutError, 1, message=DEADLINE_MESSAGE), deadline=DEADLINE),
+    Fault(f"deadline {DEADLINE:g} s: 503 + Retry-After: 2 does not fit (raised at once)",
+          lambda k: [error(503, "unavailable", (("retry-after", "2"),)), ok(k)],
           lambda k: Expect(InternalServerError, 1), deadline=DEADLINE),
 ]  # fmt: skip
 
@@ -816,8 +817,8 @@ def _judge(res: CellResult) -> None:
             f.append(f"answer {res.value!r}, expected {value!r}")
     if exp.message is not None and exp.message not in res.message:
         f.append(f"message {res.message!r} lacks {exp.message!r}")
-    if res.received != exp.received:
-        f.append(f"server received {res.received} requests, expected {exp.received}")
+    if res.received > exp.received if exp.at_most else res.received != exp.received:
+        f.append(f"server received {res.received} requests, expected {'at most ' if exp.at_most else ''}{exp.received}")
     attempts = exp.attempts if exp.attempts is not None else exp.received
     if res.attempts != attempts:
         f.append(f"{res.attempts} attempts logged, expected {attempts}: {res.log}")

@@ -49,7 +49,7 @@ def _cell_line(r: object) -> str:
     want = "ok" if exp.outcome is None else exp.outcome.__name__
     status = "pass" if r.passed else "**FAIL**: " + "; ".join(r.failures).replace("|", "\\|")
     return (
-        f"| {r.cell.fault.name} | {r.cell.kind} | {r.cell.mode} | {want} | {got} | {exp.received} | {r.received} "
+        f"| {r.cell.fault.name} | {r.cell.kind} | {r.cell.mode} | {want} | {got} | {'≤ ' if exp.at_most else ''}{exp.received} | {r.received} "
         f"| {r.attempts} | {r.elapsed:.2f} | {r.budget:.1f} | {r.leaked + r.server_open_after_close} "
         f"| {r.duplicates} | {len(r.secrets)} | {status} |"
     )

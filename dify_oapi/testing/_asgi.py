@@ -139,8 +139,12 @@ class DifyASGIApp:
             server._log.append(record)
             latency = server._latency_for(sub)
             fault = server._take_fault(("fail",), sub)
-        if latency > 0:
-            await asyncio.sleep(latency)
+        if latency > 0:  # cut short when the server stops (a stalled answer never holds up stop())
+            until = time.monotonic() + latency
+            while (left := until - time.monotonic()) > 0:
+                if server._stopping.is_set():
+                    break
+                await asyncio.sleep(min(left, 0.05))
         if fault is not None:
             headers: dict[str, str] = {}
             if fault.retry_after is not None:

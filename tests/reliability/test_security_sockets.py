@@ -321,13 +321,15 @@ def test_indexing_errors_carry_no_key_and_pickle(mode: str, status: str) -> None
     key = f"dataset-PLANTED-indexing-{mode}"
     answer = Act(200, json.dumps({"data": [{"id": "d1", "indexing_status": status, "error": "parse failed"}]}).encode())
     cls = IndexingError if status == "error" else IndexingTimeoutError
+    # The wait bounds each poll by the time left: enough of it that a loaded machine still answers the first poll.
+    wait = 10.0 if status == "error" else 0.5
     with FaultServer([answer]) as server, Client(base_url=server.url, dataset_api_key=key) as client:
         document = client.knowledge_base.v1.document
 
         def call() -> object:
             if mode == "sync":
-                return document.wait_for_indexing("ds", "b1", timeout=0.05, interval=0.01)
-            return asyncio.run(document.await_for_indexing("ds", "b1", timeout=0.05, interval=0.01))
+                return document.wait_for_indexing("ds", "b1", timeout=wait, interval=0.01)
+            return asyncio.run(document.await_for_indexing("ds", "b1", timeout=wait, interval=0.01))
 
         with pytest.raises(cls) as info:
             call()

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from ....core.errors import DifyError, InvalidRequestError
+from ....core.polling import Deadline
 from .model.document import DocumentIndexingStatus, IndexingStatusList
 
 __all__ = ["IndexingError", "IndexingPoll", "IndexingTimeoutError", "ProgressCallback"]
@@ -70,8 +71,7 @@ class IndexingPoll:
         self.factor = factor
         self.max_interval = max_interval
         self.on_progress = on_progress
-        self._clock = clock
-        self._deadline = clock() + timeout
+        self.deadline = Deadline(timeout, clock)
         self._delay = min(interval, max_interval)
 
     def step(self, status: IndexingStatusList) -> float | None:
@@ -86,15 +86,23 @@ class IndexingPoll:
             )  # fmt: skip
         if status.is_completed:
             return None
-        remaining = self._deadline - self._clock()
+        remaining = self.deadline.left()
         if remaining <= 0:
-            pending = ", ".join(
-                f"{d.id}: {d.indexing_status} {d.completed_segments or 0}/{d.total_segments or 0}" for d in status.data
-            )
-            raise IndexingTimeoutError(
-                f"batch {self.batch} not indexed after {self.timeout:g}s ({pending or 'no documents yet'})",
-                dataset_id=self.dataset_id, batch=self.batch, status=status, timeout=self.timeout,
-            )  # fmt: skip
+            raise self.expired(status, None)
         delay = min(self._delay, remaining)
         self._delay = min(self._delay * self.factor, self.max_interval)
         return delay
+
+    def expired(self, status: IndexingStatusList | None, err: DifyError | None) -> IndexingTimeoutError:
+        """The timeout error: ``status`` the last status read (None: none yet), ``err`` what the last poll raised
+        (the HTTP timeout of a poll cut at the deadline), if it failed."""
+        if status is not None:
+            pending = ", ".join(
+                f"{d.id}: {d.indexing_status} {d.completed_segments or 0}/{d.total_segments or 0}" for d in status.data
+            )
+        else:
+            pending = f"no status read: {type(err).__name__}" if err is not None else ""
+        return IndexingTimeoutError(
+            f"batch {self.batch} not indexed after {self.timeout:g}s ({pending or 'no documents yet'})",
+            dataset_id=self.dataset_id, batch=self.batch, status=status, timeout=self.timeout,
+        )  # fmt: skip

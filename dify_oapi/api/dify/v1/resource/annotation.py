@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from .....core.endpoint import Endpoint
 from .....core.errors import DifyError, InvalidRequestError
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
-from .....core.polling import apoll, poll
+from .....core.polling import Deadline, Waiter, apoll, poll
 from .....core.resource import Resource, acall, apaginate, call, optional_request, paginate
 from ..model.annotation import (
     AnnotationItem,
@@ -23,6 +24,9 @@ from ..model.annotation import (
     ListAnnotationsRequest,
     UpdateAnnotationRequest,
 )
+
+if TYPE_CHECKING:
+    from .....core._transport import Transport
 
 __all__ = ["Annotation", "AnnotationReplyJobError", "AnnotationReplyTimeoutError"]
 
@@ -49,15 +53,16 @@ REPLY_STATUS = Endpoint(
 class AnnotationReplyJobError(DifyError):
     """An annotation-reply job ended in ``error``; ``job`` is its last status (``job.error_msg`` says why)."""
 
-    def __init__(self, message: str, *, job: AnnotationReplyJob) -> None:
+    def __init__(self, message: str, *, job: AnnotationReplyJob | None) -> None:
         super().__init__(message)
         self.job = job
 
 
 class AnnotationReplyTimeoutError(AnnotationReplyJobError, TimeoutError):
-    """The job was not completed within ``timeout`` seconds; it goes on server-side (wait again to resume)."""
+    """The job was not completed within ``timeout`` seconds; it goes on server-side (wait again to resume).
+    ``job`` is the last status read (None when no poll answered in time)."""
 
-    def __init__(self, message: str, *, job: AnnotationReplyJob, timeout: float) -> None:
+    def __init__(self, message: str, *, job: AnnotationReplyJob | None, timeout: float) -> None:
         super().__init__(message, job=job)
         self.timeout = timeout
 
@@ -71,7 +76,7 @@ class _ReplyPoll:
         self.job_id = job_id
         self.timeout = timeout
         self.interval = interval
-        self.deadline = time.monotonic() + timeout
+        self.deadline = Deadline(timeout)
 
     def step(self, job: AnnotationReplyJob) -> float | None:
         if job.is_completed:
@@ -80,13 +85,19 @@ class _ReplyPoll:
             raise AnnotationReplyJobError(
                 f"annotation-reply job {self.job_id} failed: {job.error_msg or 'no reason given'}", job=job
             )
-        remaining = self.deadline - time.monotonic()
+        remaining = self.deadline.left()
         if remaining <= 0:
-            raise AnnotationReplyTimeoutError(
-                f"annotation-reply job {self.job_id} still {job.job_status} after {self.timeout:g}s",
-                job=job, timeout=self.timeout,
-            )  # fmt: skip
+            raise self.expired(job, None)
         return min(self.interval, remaining)
+
+    def expired(self, job: AnnotationReplyJob | None, err: DifyError | None) -> AnnotationReplyTimeoutError:
+        state = f"still {job.job_status}" if job is not None else f"no status read ({type(err).__name__})"
+        return AnnotationReplyTimeoutError(
+            f"annotation-reply job {self.job_id} {state} after {self.timeout:g}s", job=job, timeout=self.timeout
+        )
+
+    def waiter(self, transport: Transport, option: RequestOption | None) -> Waiter[AnnotationReplyJob]:
+        return Waiter(self.step, self.expired, deadline=self.deadline, transport=transport, option=option)
 
 
 class Annotation(Resource):
@@ -123,7 +134,8 @@ class Annotation(Resource):
         ``completed``; return its last status. Raises :class:`AnnotationReplyJobError` when it ends in ``error``,
         :class:`AnnotationReplyTimeoutError` after ``timeout`` seconds."""
         request = GetAnnotationReplyStatusRequest.builder().action(action).job_id(job_id).build()
-        return poll(lambda: self.get_reply_status(request, option), _ReplyPoll(job_id, timeout, interval).step, sleep)
+        waiter = _ReplyPoll(job_id, timeout, interval).waiter(self._transport, option)
+        return poll(lambda opt: self.get_reply_status(request, opt), waiter, sleep)
 
     async def await_for_reply(
         self,
@@ -137,6 +149,5 @@ class Annotation(Resource):
     ) -> AnnotationReplyJob:
         """Async twin of :meth:`wait_for_reply` (``sleep`` defaults to ``asyncio.sleep``)."""
         request = GetAnnotationReplyStatusRequest.builder().action(action).job_id(job_id).build()
-        return await apoll(
-            lambda: self.aget_reply_status(request, option), _ReplyPoll(job_id, timeout, interval).step, sleep
-        )
+        waiter = _ReplyPoll(job_id, timeout, interval).waiter(self._transport, option)
+        return await apoll(lambda opt: self.aget_reply_status(request, opt), waiter, sleep)

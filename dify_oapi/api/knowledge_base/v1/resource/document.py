@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
-from .....core.polling import apoll, poll
+from .....core.polling import Waiter, apoll, poll
 from .....core.resource import Resource, acall, acall_binary, apaginate, call, call_binary, paginate
 from ..indexing import IndexingPoll, ProgressCallback
 from ..model.document import (
@@ -139,14 +139,12 @@ class Document(Resource):
 
         Waits ``interval`` seconds, then ``factor`` times longer each time, at most ``max_interval``. Calls
         ``on_progress(status)`` after each poll. Raises ``IndexingError`` when a document ends in ``error`` or
-        ``paused``, ``IndexingTimeoutError`` after ``timeout`` seconds (indexing goes on server-side).
+        ``paused``, ``IndexingTimeoutError`` after ``timeout`` seconds (indexing goes on server-side). Never runs
+        past ``timeout``: each poll's HTTP timeout is bounded by the time left (see :mod:`dify_oapi.core.polling`).
         """
         request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-        policy = IndexingPoll(
-            dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
-            on_progress=on_progress,
-        )  # fmt: skip
-        return poll(lambda: self.get_indexing_status(request, option), policy.step, sleep)
+        waiter = self._indexing_waiter(dataset_id, batch, timeout, interval, factor, max_interval, on_progress, option)
+        return poll(lambda opt: self.get_indexing_status(request, opt), waiter, sleep)
 
     async def await_for_indexing(
         self,
@@ -163,8 +161,15 @@ class Document(Resource):
     ) -> IndexingStatusList:
         """Async twin of :meth:`wait_for_indexing` (``sleep`` defaults to ``asyncio.sleep``)."""
         request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
+        waiter = self._indexing_waiter(dataset_id, batch, timeout, interval, factor, max_interval, on_progress, option)
+        return await apoll(lambda opt: self.aget_indexing_status(request, opt), waiter, sleep)
+
+    def _indexing_waiter(
+        self, dataset_id: str, batch: str, timeout: float, interval: float, factor: float, max_interval: float,
+        on_progress: ProgressCallback | None, option: RequestOption | None,
+    ) -> Waiter[IndexingStatusList]:  # fmt: skip
         policy = IndexingPoll(
             dataset_id, batch, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
             on_progress=on_progress,
         )  # fmt: skip
-        return await apoll(lambda: self.aget_indexing_status(request, option), policy.step, sleep)
+        return Waiter(policy.step, policy.expired, deadline=policy.deadline, transport=self._transport, option=option)

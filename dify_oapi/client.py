@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from functools import cached_property
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, overload
 
 import httpx
 from pydantic import ConfigDict, Field
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .api.dify.service import DifyService
     from .api.knowledge_base.service import KnowledgeBaseService
     from .api.workflow.service import WorkflowService
-    from .core._raw import Auth, Files, Params
+    from .core._raw import RawCall
     from .core.events import StreamEvent
     from .core.streaming import AsyncStream, Stream
 
@@ -194,50 +194,21 @@ class Client:
         return DifyService(self._transport)
 
     # ---- raw requests: operations this SDK does not model yet ------------------------------------------------------
+    # Their keyword arguments are defined once, in ``RawCall`` (core/_raw.py); ``option`` and ``cast_to`` are apart.
 
     @overload
     def request(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
+        self, method: HttpMethod, path: str, *, option: RequestOption | None = None, **call: Unpack[RawCall]
     ) -> dict[str, Any] | None: ...
     @overload
     def request(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        cast_to: type[T],
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-    ) -> T | None: ...
+        self, method: HttpMethod, path: str, *, cast_to: type[T], option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> T | None: ...  # fmt: skip
     def request(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        cast_to: Any = dict,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-    ) -> Any:
+        self, method: HttpMethod, path: str, *, cast_to: Any = dict, option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> Any:  # fmt: skip
         """Call an operation this SDK does not model yet, through the same transport as every modelled call.
 
         ``path`` is relative to ``base_url`` (``"/apps/annotations"``); ``params`` go to the query (lists repeated),
@@ -248,143 +219,51 @@ class Client:
         """
         from .core._raw import plan
 
-        endpoint, encoded = plan(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            auth=auth,
-            retry_safe=retry_safe,
-            cast_to=cast_to,
-        )
+        endpoint, encoded = plan(method, path, cast_to=cast_to, **call)
         return self._transport.request(endpoint, encoded, option)
 
     @overload
     async def arequest(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
+        self, method: HttpMethod, path: str, *, option: RequestOption | None = None, **call: Unpack[RawCall]
     ) -> dict[str, Any] | None: ...
     @overload
     async def arequest(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        cast_to: type[T],
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-    ) -> T | None: ...
+        self, method: HttpMethod, path: str, *, cast_to: type[T], option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> T | None: ...  # fmt: skip
     async def arequest(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        cast_to: Any = dict,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-    ) -> Any:
+        self, method: HttpMethod, path: str, *, cast_to: Any = dict, option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> Any:  # fmt: skip
         """Async twin of :meth:`request`."""
         from .core._raw import plan
 
-        endpoint, encoded = plan(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            auth=auth,
-            retry_safe=retry_safe,
-            cast_to=cast_to,
-        )
+        endpoint, encoded = plan(method, path, cast_to=cast_to, **call)
         return await self._transport.arequest(endpoint, encoded, option)
 
     def stream(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-        terminal: Collection[str] = (),
-    ) -> Stream[StreamEvent]:
+        self, method: HttpMethod, path: str, *, terminal: Collection[str] = (), option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> Stream[StreamEvent]:  # fmt: skip
         """A raw SSE stream (see :meth:`request`): every event as a :class:`StreamEvent` (its fields in
         ``model_extra``), pings skipped, an ``error`` event raised as its typed error. ``terminal`` names the events
         that complete the stream (a stream closing before one raises ``StreamIncompleteError``)."""
         from .core._raw import plan
         from .core.resource import _run_stream
 
-        endpoint, encoded = plan(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            auth=auth,
-            retry_safe=retry_safe,
-            stream=True,
-            terminal=terminal,
-        )
+        endpoint, encoded = plan(method, path, stream=True, terminal=terminal, **call)
         stream: Stream[StreamEvent] = _run_stream(self._transport, endpoint, encoded, option)
         return stream
 
     def astream(
-        self,
-        method: HttpMethod,
-        path: str,
-        *,
-        params: Params | None = None,
-        json: Mapping[str, Any] | None = None,
-        files: Files | None = None,
-        data: Mapping[str, Any] | None = None,
-        auth: Auth | None = None,
-        option: RequestOption | None = None,
-        retry_safe: bool | None = None,
-        terminal: Collection[str] = (),
-    ) -> AsyncStream[StreamEvent]:
+        self, method: HttpMethod, path: str, *, terminal: Collection[str] = (), option: RequestOption | None = None,
+        **call: Unpack[RawCall],
+    ) -> AsyncStream[StreamEvent]:  # fmt: skip
         """Async twin of :meth:`stream` (``async with client.astream(...) as events``)."""
         from .core._raw import plan
         from .core.resource import _run_astream
 
-        endpoint, encoded = plan(
-            method,
-            path,
-            params=params,
-            json=json,
-            files=files,
-            data=data,
-            auth=auth,
-            retry_safe=retry_safe,
-            stream=True,
-            terminal=terminal,
-        )
+        endpoint, encoded = plan(method, path, stream=True, terminal=terminal, **call)
         stream: AsyncStream[StreamEvent] = _run_astream(self._transport, endpoint, encoded, option)
         return stream
 

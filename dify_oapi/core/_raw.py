@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json as _json
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any, Literal, TypeAlias, cast
+from typing import Any, Literal, TypeAlias, TypedDict, cast
 from urllib.parse import unquote
 
 from .endpoint import Encoded, Endpoint, HttpMethod, _query_value
@@ -18,11 +18,25 @@ from .events import StreamEvent, event_union
 from .files import FileInput, is_file_input
 from .model import Request
 
-__all__ = ["Auth", "Files", "Params", "RawEndpoint", "plan"]
+__all__ = ["Auth", "Files", "Params", "RawCall", "RawEndpoint", "plan"]
 
 Params: TypeAlias = Mapping[str, Any] | Sequence[tuple[str, Any]]
 Files: TypeAlias = Mapping[str, FileInput] | Sequence[tuple[str, FileInput]]
 Auth: TypeAlias = Literal["app", "dataset"]
+
+
+class RawCall(TypedDict, total=False):
+    """The keyword arguments every raw call takes (``Client.request`` / ``arequest`` / ``stream`` / ``astream``), in
+    one place: ``params`` the query (lists repeated), ``json`` the JSON body, ``files`` and ``data`` a multipart form,
+    ``auth`` which key (default: by path), ``retry_safe`` whether a POST may be re-sent."""
+
+    params: Params | None
+    json: Mapping[str, Any] | None
+    files: Files | None
+    data: Mapping[str, Any] | None
+    auth: Auth | None
+    retry_safe: bool | None
+
 
 _METHODS: frozenset[str] = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 _RAW_EVENTS: Any = event_union()  # ErrorEvent (raised as its typed error) or StreamEvent (everything else)
@@ -44,17 +58,24 @@ def plan(
     method: str,
     path: str,
     *,
-    params: Params | None,
-    json: Mapping[str, Any] | None,
-    files: Files | None,
-    data: Mapping[str, Any] | None,
-    auth: Auth | None,
-    retry_safe: bool | None,
+    params: Params | None = None,
+    json: Mapping[str, Any] | None = None,
+    files: Files | None = None,
+    data: Mapping[str, Any] | None = None,
+    auth: Auth | None = None,
+    retry_safe: bool | None = None,
     cast_to: Any = dict,
     stream: bool = False,
     terminal: Collection[str] = (),
+    **unknown: Any,
 ) -> tuple[RawEndpoint, Encoded]:
-    """The endpoint and the encoded parts of one raw call; raises ``InvalidRequestError`` before any I/O."""
+    """The endpoint and the encoded parts of one raw call; raises ``InvalidRequestError`` before any I/O (and
+    ``TypeError`` for a keyword that is not a :class:`RawCall` one, as a misspelt keyword argument always does)."""
+    if unknown:
+        raise TypeError(
+            f"unexpected keyword argument {', '.join(map(repr, sorted(unknown)))}: a raw call takes "
+            f"{', '.join(RawCall.__annotations__)}, option (and cast_to / terminal)"
+        )
     verb = cast(HttpMethod, method.upper() if isinstance(method, str) else "")
     if verb not in _METHODS:
         raise InvalidRequestError(f"method must be one of {', '.join(sorted(_METHODS))} (got {method!r})")

@@ -270,3 +270,15 @@ async def test_derived_clients_send_raw_requests_with_their_options() -> None:
     await child.arequest("GET", "/new")
     assert [r.headers["authorization"] for r in rec.requests] == ["Bearer app-child"] * 2
     assert all(r.headers["x-team"] == "t" for r in rec.requests)
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_misspelt_keyword_is_a_clear_type_error_before_io(mode: str) -> None:
+    """The raw calls share one keyword list (RawCall); a keyword outside it fails at once, naming what is taken."""
+    rec = Recorder()
+    client = make_client(rec)
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'parms': a raw call takes params, json"):
+        await raw(mode, client, "GET", "/x", parms={"a": 1})
+    with pytest.raises(TypeError, match="'jsn'"):
+        client.stream("POST", "/x", jsn={}) if mode == "sync" else client.astream("POST", "/x", jsn={})
+    assert rec.requests == []

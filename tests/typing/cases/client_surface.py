@@ -27,7 +27,12 @@ def raw(client: Client) -> None:
     assert_type(client.request("GET", "/datasets", params={"page": 1}, auth="dataset"), dict[str, Any] | None)
     client.request("FETCH", "/new")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     client.request("GET", "/new", auth="admin")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    client.request("GET", "/new", parms={"a": 1})  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    client.request("POST", "/new", retry_safe="yes")  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
     assert_type(client.stream("POST", "/new", json={}), Stream[StreamEvent])
+    assert_type(client.stream("POST", "/new", json={}, terminal={"done"}, retry_safe=True), Stream[StreamEvent])
+    client.stream("POST", "/new", jsn={})  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    client.stream("GET", "/new", auth="admin")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     for event in client.stream("POST", "/new"):
         assert_type(event, StreamEvent)
 
@@ -36,5 +41,6 @@ async def araw(client: Client) -> None:
     assert_type(await client.arequest("GET", "/new"), dict[str, Any] | None)
     assert_type(await client.arequest("GET", "/new", cast_to=Thing), Thing | None)
     assert_type(client.astream("POST", "/new"), AsyncStream[StreamEvent])
+    client.astream("POST", "/new", files={"f": b"x"}, dta={})  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
     async for event in client.astream("POST", "/new"):
         assert_type(event, StreamEvent)

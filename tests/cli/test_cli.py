@@ -336,3 +336,11 @@ def test_help_lists_every_command() -> None:
     kb = CliRunner().invoke(app, ["kb", "--help"])
     for command in ("list", "create", "delete", "docs", "search", "sync"):
         assert command in kb.stdout
+
+
+def test_kb_search_method_is_one_of_the_four(server: DifyTestServer) -> None:
+    """``--method`` takes the search methods the server knows only (a closed choice): a typo is a usage error, before
+    any request."""
+    bad = invoke(server, "kb", "search", "Notes", "q", "--method", "semantic")
+    assert bad.exit_code == 2 and "semantic_search" in bad.output
+    assert server.requests == []

@@ -91,7 +91,11 @@ class InputForms:
         if option is None:
             return None
         return RequestOption(
-            api_key=option.api_key, headers=option.headers, timeout=option.timeout, max_retries=option.max_retries
+            api_key=option.api_key,
+            headers=option.headers,
+            timeout=option.timeout,
+            max_retries=option.max_retries,
+            deadline=option.deadline,  # the call's deadline started before this fetch: it bounds both
         )
 
     def check(

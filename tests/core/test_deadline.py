@@ -129,3 +129,13 @@ async def test_a_stalled_async_stream_raises_at_its_deadline() -> None:
             await stream.__anext__()
         await client.aclose()
     assert len(server.seen) == 1
+
+
+async def test_the_input_form_fetch_is_inside_the_deadline(mode: str) -> None:
+    """``check_inputs`` fetches the app's form (GET /parameters) first: a silent /parameters ends at the deadline."""
+    with FaultServer([SILENT]) as server:
+        client = Client(base_url=server.url, api_key="app-k", timeout=30.0, check_inputs=True)
+        with pytest.raises(APITimeoutError, match="deadline"):
+            await call(mode, client.chat.v1.message, "create", REQUEST, DEADLINE)
+        await client.aclose() if mode == "async" else client.close()
+    assert [seen.path for seen in server.seen] in ([], ["/v1/parameters"])

@@ -62,6 +62,7 @@ from .core.errors import (
     ProviderQuotaExceededError,
     RateLimitError,
     RequestTooLargeError,
+    ResponseTooLargeError,
     SpeechToTextDisabledError,
     StreamIncompleteError,
     StreamNotOpenError,
@@ -72,6 +73,7 @@ from .core.errors import (
     UnsupportedAudioTypeError,
     UnsupportedFileTypeError,
     UnsupportedMediaTypeError,
+    UploadChangedError,
     WorkflowVersionExecutionNotAllowedError,
 )
 from .core.hooks import Hook, HookEvent, TokenUsage
@@ -132,6 +134,7 @@ __all__ = [
     "RateLimitError",
     "RequestOption",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "SpeechToTextDisabledError",
     "StreamIncompleteError",
     "StreamNotOpenError",
@@ -143,6 +146,7 @@ __all__ = [
     "UnsupportedAudioTypeError",
     "UnsupportedFileTypeError",
     "UnsupportedMediaTypeError",
+    "UploadChangedError",
     "WorkflowVersionExecutionNotAllowedError",
     "__version__",
 ]

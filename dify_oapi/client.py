@@ -14,7 +14,7 @@ from pydantic import ConfigDict, Field
 from .core._log import configure_from_env
 from .core._transport import Transport
 from .core.builder import Builder, Setter
-from .core.config import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Config, to_timeout
+from .core.config import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Config, to_timeout
 from .core.endpoint import HttpMethod
 from .core.hooks import Hook
 from .core.model import Request
@@ -51,6 +51,8 @@ class Client:
     (``GET /parameters``, fetched once per key) before sending (see :meth:`refresh_input_forms`). ``hooks``: functions
     called with a :class:`~dify_oapi.core.hooks.HookEvent` at each moment of every call (tracing, metrics).
     ``trust_env=False``: the HTTP clients it creates ignore ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and netrc.
+    ``max_response_bytes`` (default 64 MiB): the largest JSON answer read; a larger one raises
+    ``ResponseTooLargeError`` without being read into memory (binary answers and event streams are not capped).
     """
 
     def __init__(
@@ -70,6 +72,7 @@ class Client:
         check_inputs: bool = False,
         hooks: Sequence[Hook] | None = None,
         trust_env: bool = True,
+        max_response_bytes: int | None = None,
     ) -> None:
         import os
 
@@ -91,6 +94,7 @@ class Client:
             check_inputs=check_inputs,
             hooks=tuple(hooks or ()),
             trust_env=trust_env,
+            max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes,
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -111,6 +115,7 @@ class Client:
         stream_read_timeout: float | None = None,
         check_inputs: bool | None = None,
         hooks: Sequence[Hook] | None = None,
+        max_response_bytes: int | None = None,
     ) -> Client:
         """A Client with other defaults over this Client's connection pools (no new connections, no second pool).
 
@@ -144,6 +149,8 @@ class Client:
             changes["check_inputs"] = check_inputs
         if hooks is not None:
             changes["hooks"] = tuple(hooks)  # replaces this Client's hooks ([] for none)
+        if max_response_bytes is not None:
+            changes["max_response_bytes"] = max_response_bytes
         derived = object.__new__(Client)
         derived._transport = self._transport.derive(replace(config, **changes))
         return derived
@@ -321,6 +328,7 @@ class ClientOptions(Request):
     check_inputs: bool | None = None
     hooks: list[Hook] | None = None
     trust_env: bool = True
+    max_response_bytes: int | None = Field(default=None, ge=1)
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -338,6 +346,7 @@ class ClientBuilder(Builder[ClientOptions]):
     check_inputs: Setter[Self, bool | None]
     hooks: Setter[Self, list[Hook] | None]
     trust_env: Setter[Self, bool]
+    max_response_bytes: Setter[Self, int | None]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

@@ -31,6 +31,7 @@ from .errors import (
     APITimeoutError,
     ClientClosedError,
     InvalidRequestError,
+    ResponseTooLargeError,
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
@@ -314,7 +315,7 @@ class Transport:
 
     def _hook(
         self, state: _SendState, kind: HookKind, *, response: httpx.Response | None = None,
-        err: APIError_ | None = None, delay: float | None = None,
+        err: BaseException | None = None, delay: float | None = None,
     ) -> None:  # fmt: skip
         """Report one moment of the call to the Client's hooks (see :mod:`dify_oapi.core.hooks`), if it has any."""
         trace = state.trace
@@ -431,10 +432,12 @@ class Transport:
                     # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
                     # failed attempt (retried for safe endpoints), not an error after the call (reliability suite).
                     broken = (
-                        _read_body(response, state.deadline_at)
+                        self._read_body(endpoint, response, state.deadline_at)
                         if response.status_code < 300 and endpoint.kind == "json"
                         else None
                     )
+                    if isinstance(broken, ResponseTooLargeError):
+                        self._too_large(state, broken)
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         self._hook(state, "response", response=response)
@@ -479,10 +482,12 @@ class Transport:
                     raise
                 else:
                     broken = (
-                        await _aread_body(response, state.deadline_at)
+                        await self._aread_body(endpoint, response, state.deadline_at)
                         if response.status_code < 300 and endpoint.kind == "json"
                         else None
                     )
+                    if isinstance(broken, ResponseTooLargeError):
+                        self._too_large(state, broken)
                     if response.status_code < 300 and broken is None:
                         self._log(endpoint, response.status_code, state.attempt, state.started)
                         self._hook(state, "response", response=response)
@@ -514,6 +519,94 @@ class Transport:
         await response.aclose()
         return self.parse(endpoint, response, response.content)
 
+    # ---- reading answers (at most max_response_bytes) -------------------------------------------------------------
+
+    def too_large(self, endpoint: Endpoint[Any, Any], response: httpx.Response) -> ResponseTooLargeError:
+        limit = self.config.max_response_bytes
+        return ResponseTooLargeError(
+            f"{endpoint.method} {endpoint.path}: the answer is larger than max_response_bytes ({limit} bytes); "
+            "give the Client (or with_options) a larger max_response_bytes to read it",
+            limit=limit, status_code=response.status_code, request=response.request,
+        )  # fmt: skip
+
+    def read_json(
+        self, endpoint: Endpoint[Any, Any], response: httpx.Response, deadline_at: float | None = None
+    ) -> bytes:
+        """The whole body of a JSON answer, kept on the response; raises ResponseTooLargeError past
+        ``max_response_bytes`` (having read at most that much, the response closed) or the httpx error that broke it.
+        With a deadline, it is checked between chunks (each read is bounded by the attempt's timeouts)."""
+        limit = self.config.max_response_bytes
+        if _declared_too_large(response, limit):
+            response.close()
+            raise self.too_large(endpoint, response)
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > limit:
+                response.close()
+                raise self.too_large(endpoint, response)
+            chunks.append(chunk)
+            if deadline_at is not None and time.monotonic() >= deadline_at:
+                response.close()
+                raise _past(response.request)
+        return _joined(response, chunks)
+
+    async def aread_json(self, endpoint: Endpoint[Any, Any], response: httpx.Response) -> bytes:
+        """Async twin of :meth:`read_json` (a deadline is the caller's ``asyncio.timeout``)."""
+        limit = self.config.max_response_bytes
+        if _declared_too_large(response, limit):
+            await response.aclose()
+            raise self.too_large(endpoint, response)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                await response.aclose()
+                raise self.too_large(endpoint, response)
+            chunks.append(chunk)
+        return _joined(response, chunks)
+
+    def _read_body(
+        self, endpoint: Endpoint[Any, Any], response: httpx.Response, deadline_at: float | None = None
+    ) -> httpx.RequestError | ResponseTooLargeError | None:
+        """Read a whole 2xx body (kept on the response); the error that stopped it, with the response closed."""
+        try:
+            self.read_json(endpoint, response, deadline_at)
+        except httpx.RequestError as exc:
+            response.close()
+            return exc
+        except ResponseTooLargeError as exc:
+            return exc
+        return None
+
+    async def _aread_body(
+        self, endpoint: Endpoint[Any, Any], response: httpx.Response, deadline_at: float | None = None
+    ) -> httpx.RequestError | ResponseTooLargeError | None:
+        try:
+            if deadline_at is None:
+                await self.aread_json(endpoint, response)
+                return None
+            try:
+                async with asyncio.timeout(deadline_at - time.monotonic()):
+                    await self.aread_json(endpoint, response)
+            except TimeoutError:
+                await response.aclose()
+                return _past(response.request)
+        except httpx.RequestError as exc:
+            await response.aclose()
+            return exc
+        except ResponseTooLargeError as exc:
+            return exc
+        return None
+
+    def _too_large(self, state: _SendState, err: ResponseTooLargeError) -> typing.NoReturn:
+        """A JSON answer over the cap: never retried (the same answer would come again)."""
+        self._log(state.endpoint, f"{err.status_code} (over max_response_bytes)", state.attempt, state.started)
+        self._hook(state, "error", err=err)
+        raise err
+
     def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
 
@@ -530,41 +623,18 @@ def _past(request: httpx.Request) -> httpx.ReadTimeout:
     return httpx.ReadTimeout("the call's deadline passed", request=request)
 
 
-def _read_body(response: httpx.Response, deadline_at: float | None = None) -> httpx.RequestError | None:
-    """Read a whole 2xx body (kept on the response); the error that broke it, with the response closed. With a
-    deadline, it is checked between chunks (each read is bounded by the attempt's timeouts)."""
-    try:
-        if deadline_at is None:
-            response.read()
-            return None
-        chunks: list[bytes] = []
-        for chunk in response.iter_bytes():
-            chunks.append(chunk)
-            if time.monotonic() >= deadline_at:
-                response.close()
-                return _past(response.request)
-        response._content = b"".join(chunks)  # what Response.read() keeps  # pyright: ignore[reportPrivateUsage]
-    except httpx.RequestError as exc:
-        response.close()
-        return exc
-    return None
+def _declared_too_large(response: httpx.Response, limit: int) -> bool:
+    """An uncompressed answer whose Content-Length already says it is over the limit: refused unread."""
+    length = response.headers.get("content-length", "")
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    return encoding in ("", "identity") and length.isascii() and length.isdigit() and int(length) > limit
 
 
-async def _aread_body(response: httpx.Response, deadline_at: float | None = None) -> httpx.RequestError | None:
-    try:
-        if deadline_at is None:
-            await response.aread()
-            return None
-        try:
-            async with asyncio.timeout(deadline_at - time.monotonic()):
-                await response.aread()
-        except TimeoutError:
-            await response.aclose()
-            return _past(response.request)
-    except httpx.RequestError as exc:
-        await response.aclose()
-        return exc
-    return None
+def _joined(response: httpx.Response, chunks: list[bytes]) -> bytes:
+    """The body, kept on the response as ``response.read()`` would keep it (one bytes object, no second copy)."""
+    content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    response._content = content  # pyright: ignore[reportPrivateUsage]  # what httpx's read() sets
+    return content
 
 
 async def _asend_within(client: httpx.AsyncClient, request: httpx.Request, left: float) -> httpx.Response:

@@ -6,6 +6,7 @@ Hierarchy::
       InvalidRequestError                 bad input, raised by ``build()`` or before any I/O
       ClientClosedError                   a call on a closed Client
     StreamNotOpenError                  an HTTP fact asked of an async stream not opened yet (also a RuntimeError)
+      UploadChangedError                  a file changed size while it was being uploaded (never re-sent)
       APIError
         APIStatusError                    the server answered with an error (HTTP status or an in-stream ``error``)
           BadRequestError (400) ... InternalServerError (>= 500)
@@ -15,6 +16,7 @@ Hierarchy::
         APIResponseValidationError        the server's answer did not have the expected shape
         StreamIncompleteError             a stream ended before its terminal event
         PaginationError                   a pager saw the server repeat a page (it would loop forever)
+        ResponseTooLargeError             a JSON answer larger than ``max_response_bytes`` (not read into memory)
 """
 
 from __future__ import annotations
@@ -76,6 +78,7 @@ __all__ = [
     "ProviderQuotaExceededError",
     "RateLimitError",
     "RequestTooLargeError",
+    "ResponseTooLargeError",
     "SpeechToTextDisabledError",
     "StreamIncompleteError",
     "StreamNotOpenError",
@@ -86,6 +89,7 @@ __all__ = [
     "UnsupportedAudioTypeError",
     "UnsupportedFileTypeError",
     "UnsupportedMediaTypeError",
+    "UploadChangedError",
     "WorkflowVersionExecutionNotAllowedError",
     "error_class_for_code",
     "redact_request",
@@ -172,6 +176,17 @@ class StreamNotOpenError(DifyError, RuntimeError):
     not been answered yet: ``await`` the stream (or ``async with`` it, or read its first event) first."""
 
 
+class UploadChangedError(DifyError):
+    """A file grew or shrank between the moment its size was taken (``Content-Length``) and the moment its last byte
+    was sent: the upload was stopped (the server got an incomplete request) and is never re-sent. ``filename`` is the
+    part's file name, ``expected`` the size announced."""
+
+    def __init__(self, message: str, *, filename: str | None = None, expected: int | None = None) -> None:
+        super().__init__(message)
+        self.filename = filename
+        self.expected = expected
+
+
 class APIError(DifyError):
     """Something went wrong talking to the server."""
 
@@ -215,6 +230,20 @@ class APIResponseValidationError(APIError):
 
 class StreamIncompleteError(APIConnectionError):
     """A stream closed before its terminal event: the answer is incomplete."""
+
+
+class ResponseTooLargeError(APIError):
+    """A JSON answer larger than the Client's ``max_response_bytes``: the reading stopped at the limit (the rest was
+    never read into memory) and the connection was closed. Not retried. ``limit`` is the cap in bytes,
+    ``status_code`` the answer's status."""
+
+    def __init__(
+        self, message: str, *, limit: int | None = None, status_code: int | None = None,
+        request: httpx.Request | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(message, request=request)
+        self.limit = limit
+        self.status_code = status_code
 
 
 class PaginationError(APIError):

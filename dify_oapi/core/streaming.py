@@ -378,7 +378,7 @@ class Stream(_StreamBase[EvT_co]):
 
     def _read_all(self) -> bytes:
         try:
-            return self.response.read()
+            return self._transport.read_json(self._endpoint, self.response)  # at most max_response_bytes
         except httpx.RequestError as exc:
             raise self._transport.wrap_stream_error(exc, self.response.request) from None
 
@@ -676,9 +676,9 @@ class AsyncStream(_StreamBase[EvT_co]):
     async def _read_all(self) -> bytes:
         try:
             if self._deadline_at is None:
-                return await self.response.aread()
+                return await self._transport.aread_json(self._endpoint, self.response)  # at most max_response_bytes
             async with asyncio.timeout(self._deadline_at - time.monotonic()):
-                return await self.response.aread()
+                return await self._transport.aread_json(self._endpoint, self.response)
         except TimeoutError:
             raise self._deadline_error() from None
         except httpx.RequestError as exc:

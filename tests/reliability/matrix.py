@@ -47,6 +47,7 @@ from dify_oapi.core.errors import (
     InternalServerError,
     InvalidParamError,
     RateLimitError,
+    ResponseTooLargeError,
     StreamIncompleteError,
 )
 from dify_oapi.core.model import Path, Query, Request
@@ -85,6 +86,9 @@ BIN_BYTES = bytes(range(256)) * 64
 TEN_MB = 10 * 1024 * 1024
 MANY = 100_000
 TEN_MB_PNG_SHA = hashlib.sha1(b"\x89PNG" + b"\x00" * (TEN_MB - 4)).hexdigest()[:8]
+CAP = 1024 * 1024  # max_response_bytes of the "over the cap" cells
+OVER_CAP = 2 * CAP
+OVER_CAP_PNG_SHA = hashlib.sha1(b"\x89PNG" + b"\x00" * (OVER_CAP - 4)).hexdigest()[:8]
 
 
 # ---- the binary column ------------------------------------------------------------------------------------------
@@ -277,6 +281,7 @@ class Fault:
     heavy: bool = False
     upload_size: int = len(FILE_BYTES)
     deadline: float | None = None  # RequestOption.deadline for the call (then its budget is the deadline + MARGIN)
+    client_options: tuple[tuple[str, Any], ...] = ()  # more Client(...) arguments for this fault's cells
 
 
 def _stream_only(acts: Callable[[], list[Act]]) -> Callable[[Kind], list[Act] | NA]:
@@ -403,6 +408,15 @@ FAULTS: list[Fault] = [
               "upload": f"file:file-1:{TEN_MB}",
               "download": f"bytes:{TEN_MB}:{TEN_MB_PNG_SHA}",
           }[k]), heavy=True, upload_size=TEN_MB),
+    Fault("2 MiB answer, Client(max_response_bytes=1 MiB) (JSON answers capped; events and files not)",
+          lambda k: [ok(k, None if k == "upload" else OVER_CAP)],
+          lambda k: {
+              "blocking": Expect(ResponseTooLargeError, 1),
+              "stream": Expect(None, 1, value=f"events:1:{OVER_CAP}:message_end"),
+              "get": Expect(ResponseTooLargeError, 1),  # not retried: the same answer would come again
+              "upload": Expect(None, 1),
+              "download": Expect(None, 1, value=f"bytes:{OVER_CAP}:{OVER_CAP_PNG_SHA}"),
+          }[k], heavy=True, client_options=(("max_response_bytes", CAP),)),
     Fault("100,000 small events",
           _stream_only(lambda: [Act(200, sse(PING, *[_message("e") for _ in range(MANY)], END),
                                     headers=SSE_HEADERS, framing="chunked")]),
@@ -684,6 +698,7 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
         client = Client(
             base_url=url, api_key=CLIENT_KEY, timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
             stream_read_timeout=STREAM_READ_TIMEOUT, max_retries=MAX_RETRIES, retry_base_delay=RETRY_BASE_DELAY,
+            **dict(fault.client_options),
         )  # fmt: skip
         # sync cells use the client-wide key, async cells a per-call key: both are planted secrets.
         option = RequestOption.builder().api_key(PER_CALL_KEY).build() if mode == "async" else None

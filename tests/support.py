@@ -4,6 +4,7 @@ real transport runs; only the network is replaced)."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -211,6 +212,27 @@ def server() -> Iterator[DifyTestServer]:
 def mode(request: pytest.FixtureRequest) -> str:
     """Each test runs twice: through the sync method and through its async twin."""
     return str(request.param)
+
+
+LIVENESS = 60.0
+"""Seconds a wait may take on a loaded machine before the test calls it hung."""
+
+
+def run_bounded(mode: str, wait: Callable[..., Any], await_: Callable[..., Any], *args: Any, **kw: Any) -> Any:
+    """Run the sync or async waiter in a thread; return what it returned or raised (the thread must end)."""
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append(wait(*args, **kw) if mode == "sync" else asyncio.run(await_(*args, **kw)))
+        except BaseException as exc:  # reported to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(LIVENESS)
+    assert not thread.is_alive(), "the wait did not return"
+    return outcome[0]
 
 
 async def call(mode: str, resource: Any, name: str, *args: Any, **kwargs: Any) -> Any:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
 import httpx
 
@@ -24,7 +24,7 @@ from .streaming import DEADLINE_SLACK
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["Deadline", "Expired", "Waiter", "apoll", "bounded_timeout", "poll"]
+__all__ = ["Deadline", "Expired", "Waiter", "apoll", "apoll_many", "bounded_timeout", "poll", "poll_many"]
 
 T = TypeVar("T")
 
@@ -142,3 +142,68 @@ async def apoll(
         if delay is None:
             return status
         await pause(delay)
+
+
+def poll_many(
+    polls: Sequence[tuple[Callable[[RequestOption], T], Waiter[T]]], sleep: Callable[[float], None] = time.sleep
+) -> list[T]:
+    """Several waits in this thread, round-robin: every poll that is due is sent in turn, then the loop sleeps until
+    the next one is due (never past the waiters' deadlines). Returns each wait's last status, in order; the first
+    error (a failed poll, a waiter's timeout) is raised."""
+    due = [0.0] * len(polls)
+    results: list[T | None] = [None] * len(polls)
+    waiting = list(range(len(polls)))
+    now = time.monotonic()
+    while waiting:
+        for i in list(waiting):
+            if due[i] > now:
+                continue
+            fetch, waiter = polls[i]
+            option = waiter.next_option()
+            try:
+                status = fetch(option)
+            except (APIConnectionError, APIStatusError) as err:
+                raise waiter.failed(err) from None
+            delay = waiter.answered(status)
+            now = time.monotonic()
+            if delay is None:
+                results[i] = status
+                waiting.remove(i)
+            else:
+                due[i] = now + delay
+        if waiting:
+            pause = min(due[i] for i in waiting) - now
+            if pause > 0:
+                sleep(pause)
+            # An injected sleep may not sleep: the polls it waited for are due all the same.
+            now = max(time.monotonic(), now + max(pause, 0.0))
+    return [cast(T, status) for status in results]  # every wait has returned its status
+
+
+async def apoll_many(
+    polls: Sequence[tuple[Callable[[RequestOption], Awaitable[T]], Waiter[T]]],
+    deadline: Deadline,
+    on_timeout: Callable[[], DifyError],
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+) -> list[T]:
+    """Async twin of :func:`poll_many`: one task per wait. The first error cancels the other tasks and is raised; a
+    task still running shortly after ``deadline`` is cancelled too, and ``on_timeout()`` raised."""
+    tasks = [asyncio.ensure_future(apoll(fetch, waiter, sleep)) for fetch, waiter in polls]
+    try:
+        done, running = await asyncio.wait(tasks, timeout=deadline.left() + _GRACE, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            err = task.exception()
+            if err is not None:
+                raise err
+        if running:
+            raise on_timeout()
+        return [task.result() for task in tasks]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+_GRACE = 1.0
+"""How long past the deadline a wait of :func:`apoll_many` may still run before it is cancelled (each poll is bounded
+by the deadline already; this only catches what is not, such as a slow ``on_progress``)."""

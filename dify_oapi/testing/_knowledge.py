@@ -5,6 +5,7 @@ chunks, metadata, tags, keyword retrieval, models and stub pipelines. State in m
 # (this module handles untyped JSON request bodies: values narrowed by isinstance have unknown item types)
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import io
 import json
@@ -136,6 +137,7 @@ class Document:
     segments: list[Segment] = field(default_factory=list[Segment])
     metadata: dict[str, str] = field(default_factory=dict[str, str])
     updated_at: int = 0
+    fail: str | None = None  # indexing stops half-way with this error (DifyTestServer.fail_indexing)
 
 
 @dataclass
@@ -161,6 +163,7 @@ class Knowledge:
         self.tags: dict[str, dict[str, Any]] = {}
         self.bindings: set[tuple[str, str]] = set()
         self.pipeline_files: dict[str, StoredFile] = {}
+        self.failing: list[tuple[str, str]] = []  # (document name glob, error): see DifyTestServer.fail_indexing
 
     def routes(self) -> list[tuple[str, str, Callable[[Call], Reply | StreamReply]]]:
         ds = "/datasets/{dataset_id}"
@@ -227,6 +230,8 @@ class Knowledge:
         if total <= 0:
             return "completed"
         share = (time.monotonic() - document.started) / total
+        if document.fail is not None and share >= 0.5:
+            return "error"
         if share >= 1:
             return "completed"
         return PHASES[min(int(share * len(PHASES)), len(PHASES) - 1)]
@@ -235,7 +240,7 @@ class Knowledge:
         """When phase ``index`` (of PHASES + completed) ended, as an epoch second, or None if not yet."""
         phase = self.phase(document)
         order = [*PHASES, "completed"]
-        if order.index(phase) <= index:
+        if phase == "error" or order.index(phase) <= index:
             return None
         seconds = self.shared.settings.indexing_seconds * (index + 1) / len(PHASES)
         return document.started_at + math.floor(seconds)
@@ -245,7 +250,7 @@ class Knowledge:
             return "archived"
         if not document.enabled:
             return "disabled"
-        return {"waiting": "queuing", "completed": "available"}.get(self.phase(document), "indexing")
+        return {"waiting": "queuing", "completed": "available", "error": "error"}.get(self.phase(document), "indexing")
 
     # ---- datasets ---------------------------------------------------------------------------------------------
 
@@ -398,6 +403,7 @@ class Knowledge:
             time.strftime("%Y%m%d%H%M%S") + str(time.time_ns() % 1_000_000).zfill(6),
             str(body.get("doc_form") or "text_model"), now(), 0.0, 0, new_id(), rule or dict(_PROCESS_RULE),
         )  # fmt: skip
+        document.fail = next((error for glob, error in self.failing if fnmatch.fnmatchcase(name, glob)), None)
         self._index(document, text)
         dataset.documents[document.id] = document
         dataset.updated_at = now()
@@ -411,7 +417,7 @@ class Knowledge:
             "data_source_detail_dict": {"upload_file": self._upload_json(d.file)},
             "dataset_process_rule_id": d.process_rule_id, "name": d.name, "created_from": d.created_from,
             "created_by": ACCOUNT_ID, "created_at": d.created_at, "tokens": 0, "indexing_status": phase,
-            "error": None, "enabled": d.enabled, "disabled_at": d.disabled_at,
+            "error": d.fail if phase == "error" else None, "enabled": d.enabled, "disabled_at": d.disabled_at,
             "disabled_by": ACCOUNT_ID if d.disabled_at else None, "archived": d.archived,
             "display_status": self.display_status(d), "word_count": len(d.text), "hit_count": 0,
             "doc_form": d.doc_form, "doc_metadata": self._doc_metadata(d), "summary_index_status": None,
@@ -520,7 +526,7 @@ class Knowledge:
             "name": d.name, "created_from": d.created_from, "created_by": ACCOUNT_ID, "created_at": d.created_at,
             "tokens": 0, "indexing_status": phase, "completed_at": self._stamp(d, 3), "updated_at": d.updated_at,
             "indexing_latency": self.shared.settings.indexing_seconds if phase == "completed" else None,
-            "error": None, "enabled": d.enabled, "disabled_at": d.disabled_at,
+            "error": d.fail if phase == "error" else None, "enabled": d.enabled, "disabled_at": d.disabled_at,
             "disabled_by": ACCOUNT_ID if d.disabled_at else None, "archived": d.archived, "doc_type": None,
             "doc_metadata": self._doc_metadata(d), "segment_count": len(d.segments),
             "average_segment_length": (sum(lengths) // len(lengths)) if lengths else 0, "hit_count": 0,
@@ -590,7 +596,7 @@ class Knowledge:
                 "processing_started_at": d.started_at if phase != "waiting" else None,
                 "parsing_completed_at": self._stamp(d, 1), "cleaning_completed_at": self._stamp(d, 1),
                 "splitting_completed_at": self._stamp(d, 2), "completed_at": self._stamp(d, 3),
-                "paused_at": None, "error": None, "stopped_at": None,
+                "paused_at": None, "error": d.fail if phase == "error" else None, "stopped_at": None,
                 "completed_segments": len(d.segments) if phase == "completed" else 0,
                 "total_segments": len(d.segments) if split_done else 0,
             })  # fmt: skip

@@ -43,7 +43,8 @@ class DifyTestServer:
     ``port`` (where to listen; ``port=0``: a free one).
 
     Faults for tests: :meth:`set_latency`, :meth:`fail_next`, :meth:`drop_stream`, :meth:`stream_error`,
-    :meth:`stall_stream`, :meth:`expire_forms`, :meth:`reset_faults`. What it received: :attr:`requests`.
+    :meth:`stall_stream`, :meth:`fail_indexing`, :meth:`expire_forms`, :meth:`reset_faults`. What it received:
+    :attr:`requests`.
     """
 
     def __init__(
@@ -245,16 +246,23 @@ class DifyTestServer:
         the client goes away, the server stops or ``stall_seconds`` pass."""
         self._arm("stall", times, path)
 
+    def fail_indexing(self, name: str, error: str = "Injected indexing error.") -> None:
+        """Documents created from now on whose name matches ``name`` (exact or a glob like ``"bad-*"``) stop
+        indexing half-way with ``indexing_status`` ``error`` and this ``error`` text. ``reset_faults`` ends it."""
+        with self._lock:
+            self._knowledge.failing.append((name, error))
+
     def expire_forms(self) -> None:
         """Every human-input form expires now (submitting answers 412 ``human_input_form_expired``)."""
         with self._lock:
             self._apps.expire_forms()
 
     def reset_faults(self) -> None:
-        """Remove every armed fault and latency."""
+        """Remove every armed fault, latency and indexing failure."""
         with self._lock:
             self._faults.clear()
             self._latency.clear()
+            self._knowledge.failing.clear()
 
     def _arm(self, kind: FaultKind, n: int, path: str | None, **values: Any) -> None:
         if n < 1:

@@ -11,6 +11,9 @@ import pytest
 from dify_oapi import HookEvent, InvalidRequestError
 from dify_oapi.api.chat.v1.model.event import MessageEvent
 from dify_oapi.api.chat.v1.session import AsyncChatSession, ChatSession
+from dify_oapi.api.knowledge_base.v1.indexing import DocumentProgress
+from dify_oapi.api.knowledge_base.v1.model.dataset import CreateDatasetRequest
+from dify_oapi.api.knowledge_base.v1.model.document import CreateDocumentByTextRequest
 from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.testing import DifyTestServer
 
@@ -81,3 +84,28 @@ async def test_hooks_and_opentelemetry(make_api: MakeApi, server: DifyTestServer
     assert seen[-1].completed is True and seen[-1].latency is not None
     (span,) = spans.get_finished_spans()
     assert span.name == "POST /workflows/run" and (span.attributes or {})["dify.stream.completed"] is True
+
+
+async def test_waiting_for_many_batches(make_api: MakeApi, server: DifyTestServer, mode: str) -> None:
+    api = make_api()
+    kb = api.client.knowledge_base.v1
+    made = await api.call(
+        kb.dataset, "create", CreateDatasetRequest.builder().name(f"Many {mode}").indexing_technique("economy").build()
+    )
+    server.fail_indexing(f"broken-{mode}.txt", error="Could not extract text")
+    try:
+        created = []
+        for name in ("one.txt", "two.txt", f"broken-{mode}.txt"):
+            request = CreateDocumentByTextRequest.builder().dataset_id(made.id).name(name).text("Figs.\n\nDates.")
+            created.append(await api.call(kb.document, "create_by_text", request.build()))
+    finally:
+        server.reset_faults()
+    progress: list[DocumentProgress] = []
+    result = await api.call(
+        kb.document, "wait_for_indexing_all", made.id, [created[0], created[1].batch, created[2]],
+        timeout=30, poll_interval=0.01, max_interval=0.02, on_progress=progress.append,
+    )  # fmt: skip
+    assert [p.document_id for p in result.completed] == [c.document.id for c in created[:2]]
+    assert [(p.name, p.error) for p in result.failed] == [(f"broken-{mode}.txt", "Could not extract text")]
+    assert [(b.batch, b.done) for b in result.batches] == [(c.batch, True) for c in created]
+    assert {p.document_id for p in progress} == {c.document.id for c in created}

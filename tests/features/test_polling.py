@@ -6,9 +6,6 @@ with a generous join timeout; no duration is asserted."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -23,28 +20,10 @@ from dify_oapi.api.knowledge_base.v1.model.document import CreateDocumentByTextR
 from dify_oapi.core.errors import InternalServerError, NotFoundError
 from dify_oapi.core.polling import Deadline, bounded_timeout
 from dify_oapi.testing import DifyTestServer
-from tests.support import Recorder, make_client
+from tests.support import Recorder, make_client, run_bounded
 
 STATUS = "/datasets/*/documents/*/indexing-status"
 REPLY_STATUS = "/apps/annotation-reply/*/status/*"
-LIVENESS = 60.0  # seconds a wait may take on a loaded machine before the test calls it hung
-
-
-def run_bounded(mode: str, wait: Callable[..., Any], await_: Callable[..., Any], *args: Any, **kw: Any) -> Any:
-    """Run the sync or async waiter in a thread; return what it returned or raised (the thread must end)."""
-    outcome: list[Any] = []
-
-    def target() -> None:
-        try:
-            outcome.append(wait(*args, **kw) if mode == "sync" else asyncio.run(await_(*args, **kw)))
-        except BaseException as exc:  # reported to the test
-            outcome.append(exc)
-
-    thread = threading.Thread(target=target, daemon=True)
-    thread.start()
-    thread.join(LIVENESS)
-    assert not thread.is_alive(), "the wait did not return"
-    return outcome[0]
 
 
 def new_batch(client: Client, name: str) -> tuple[str, str]:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 
 from .....core.endpoint import Endpoint
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
-from .....core.polling import Waiter, apoll, poll
+from .....core.polling import Waiter, apoll, apoll_many, poll, poll_many
 from .....core.resource import Resource, acall, acall_binary, apaginate, call, call_binary, paginate
-from ..indexing import IndexingPoll, ProgressCallback
+from ..indexing import DocumentProgressCallback, IndexingPoll, IndexingResult, ManyIndexing, ProgressCallback
 from ..model.document import (
     CreateDocumentByFileRequest,
     CreateDocumentByTextRequest,
@@ -93,7 +93,8 @@ UPDATE_STATUS = Endpoint(
 
 class Document(Resource):
     """Documents of a dataset. ``iter`` walks every document over every page; ``wait_for_indexing`` /
-    ``await_for_indexing`` poll a batch until it is indexed."""
+    ``await_for_indexing`` poll a batch until it is indexed, ``wait_for_indexing_all`` / ``await_for_indexing_all``
+    several batches at once."""
 
     create_by_text = call(CREATE_BY_TEXT)
     acreate_by_text = acall(CREATE_BY_TEXT)
@@ -173,3 +174,73 @@ class Document(Resource):
             on_progress=on_progress,
         )  # fmt: skip
         return Waiter(policy.step, policy.expired, deadline=policy.deadline, transport=self._transport, option=option)
+
+    def wait_for_indexing_all(
+        self,
+        dataset_id: str,
+        batches: Iterable[str | DocumentResult],
+        *,
+        timeout: float = 600.0,
+        poll_interval: float = 1.0,
+        factor: float = 1.5,
+        max_interval: float = 10.0,
+        on_progress: DocumentProgressCallback | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        option: RequestOption | None = None,
+    ) -> IndexingResult:
+        """Wait for several batches at once (batch ids, or the create answers, whose document names then show in
+        the progress) until every document completed or failed; return which did what (:class:`IndexingResult`).
+
+        The batches are polled in turn in this thread, each with its own backoff (``poll_interval``, times
+        ``factor``, at most ``max_interval``). ``on_progress(DocumentProgress)`` is called whenever a document's
+        status or segment counts change. A failed document (``error``, ``paused``) does not stop the wait: it is in
+        ``result.failed`` with the server's reason. After ``timeout`` seconds (never overrun, as in
+        :meth:`wait_for_indexing`) ``IndexingTimeoutError`` is raised with ``progress``, what was seen so far.
+        """
+        many = self._many(dataset_id, batches, timeout, poll_interval, factor, max_interval, on_progress)
+        polls = [
+            (self._status_fetch(dataset_id, batch), self._many_waiter(many, batch, option)) for batch in many.batches
+        ]
+        poll_many(polls, sleep)
+        return many.result()
+
+    async def await_for_indexing_all(
+        self,
+        dataset_id: str,
+        batches: Iterable[str | DocumentResult],
+        *,
+        timeout: float = 600.0,  # noqa: ASYNC109 - the overall wait, not one request's
+        poll_interval: float = 1.0,
+        factor: float = 1.5,
+        max_interval: float = 10.0,
+        on_progress: DocumentProgressCallback | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        option: RequestOption | None = None,
+    ) -> IndexingResult:
+        """Async twin of :meth:`wait_for_indexing_all`: one task per batch; a timeout or an error cancels them all."""
+        many = self._many(dataset_id, batches, timeout, poll_interval, factor, max_interval, on_progress)
+        polls = [
+            (self._astatus_fetch(dataset_id, batch), self._many_waiter(many, batch, option)) for batch in many.batches
+        ]
+        await apoll_many(polls, many.deadline, many.expired, sleep)
+        return many.result()
+
+    def _many(
+        self, dataset_id: str, batches: Iterable[str | DocumentResult], timeout: float, interval: float, factor: float,
+        max_interval: float, on_progress: DocumentProgressCallback | None,
+    ) -> ManyIndexing:  # fmt: skip
+        return ManyIndexing(
+            dataset_id, batches, timeout=timeout, interval=interval, factor=factor, max_interval=max_interval,
+            on_progress=on_progress, scrub=self._transport.scrub,
+        )  # fmt: skip
+
+    def _many_waiter(self, many: ManyIndexing, batch: str, option: RequestOption | None) -> Waiter[IndexingStatusList]:
+        return Waiter(many.step(batch), many.expired, deadline=many.deadline, transport=self._transport, option=option)
+
+    def _status_fetch(self, dataset_id: str, batch: str) -> Callable[[RequestOption], IndexingStatusList]:
+        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
+        return lambda opt: self.get_indexing_status(request, opt)
+
+    def _astatus_fetch(self, dataset_id: str, batch: str) -> Callable[[RequestOption], Awaitable[IndexingStatusList]]:
+        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
+        return lambda opt: self.aget_indexing_status(request, opt)

@@ -53,6 +53,8 @@ class Client:
     ``trust_env=False``: the HTTP clients it creates ignore ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and netrc.
     ``max_response_bytes`` (default 64 MiB): the largest JSON answer read; a larger one raises
     ``ResponseTooLargeError`` without being read into memory (binary answers and event streams are not capped).
+    ``deadline``: the default :attr:`RequestOption.deadline <dify_oapi.RequestOption.deadline>` of every call (seconds
+    for a whole call, retries and a stream to its end included); a call's own ``RequestOption.deadline`` replaces it.
     """
 
     def __init__(
@@ -73,11 +75,13 @@ class Client:
         hooks: Sequence[Hook] | None = None,
         trust_env: bool = True,
         max_response_bytes: int | None = None,
+        deadline: float | None = None,
     ) -> None:
         import os
 
         if max_retries is not None and max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        _check_deadline(deadline)
         base = base_url or os.environ.get("DIFY_BASE_URL") or DEFAULT_BASE_URL
         config = Config(
             base_url=base.rstrip("/"),
@@ -95,6 +99,7 @@ class Client:
             hooks=tuple(hooks or ()),
             trust_env=trust_env,
             max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes,
+            deadline=deadline,
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -116,6 +121,7 @@ class Client:
         check_inputs: bool | None = None,
         hooks: Sequence[Hook] | None = None,
         max_response_bytes: int | None = None,
+        deadline: float | None = None,
     ) -> Client:
         """A Client with other defaults over this Client's connection pools (no new connections, no second pool).
 
@@ -127,6 +133,7 @@ class Client:
             raise ValueError("max_retries must be >= 0")
         if stream_read_timeout is not None and stream_read_timeout <= 0:
             raise ValueError("stream_read_timeout must be > 0")
+        _check_deadline(deadline)
         config = self.config
         changes: dict[str, Any] = {}
         if api_key is not None:
@@ -151,6 +158,8 @@ class Client:
             changes["hooks"] = tuple(hooks)  # replaces this Client's hooks ([] for none)
         if max_response_bytes is not None:
             changes["max_response_bytes"] = max_response_bytes
+        if deadline is not None:
+            changes["deadline"] = deadline
         derived = object.__new__(Client)
         derived._transport = self._transport.derive(replace(config, **changes))
         return derived
@@ -309,6 +318,11 @@ class Client:
         )
 
 
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and not (isinstance(deadline, int | float) and 0 < deadline < float("inf")):
+        raise ValueError("deadline must be a number of seconds > 0")
+
+
 class ClientOptions(Request):
     """What ``Client.builder()`` collects; see :class:`Client` for each option."""
 
@@ -329,6 +343,7 @@ class ClientOptions(Request):
     hooks: list[Hook] | None = None
     trust_env: bool = True
     max_response_bytes: int | None = Field(default=None, ge=1)
+    deadline: float | None = Field(default=None, gt=0)
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -347,6 +362,7 @@ class ClientBuilder(Builder[ClientOptions]):
     hooks: Setter[Self, list[Hook] | None]
     trust_env: Setter[Self, bool]
     max_response_bytes: Setter[Self, int | None]
+    deadline: Setter[Self, float | None]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

@@ -402,9 +402,10 @@ class Transport:
     def _state(self, endpoint: Endpoint[Any, Any], request: Any, option: RequestOption | None) -> _SendState:
         encoded = self.encode(endpoint, request, option)
         state = _SendState(endpoint, encoded, self._max_retries(option), list(file_positions(encoded.files)))
-        if option is not None and option.deadline is not None:
-            state.deadline = option.deadline
-            state.deadline_at = state.started + option.deadline
+        deadline = option.deadline if option is not None and option.deadline is not None else self.config.deadline
+        if deadline is not None:
+            state.deadline = deadline
+            state.deadline_at = state.started + deadline
         if self.config.hooks:
             state.trace = CallTrace(self.config.hooks, endpoint, self.config.base_url, self.scrub)
         return state

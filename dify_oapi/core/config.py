@@ -44,6 +44,7 @@ class Config:
     check_inputs: bool = False
     hooks: tuple[Hook, ...] = ()
     trust_env: bool = True
+    deadline: float | None = None  # the default RequestOption.deadline of every call (seconds)
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property

@@ -139,3 +139,21 @@ async def test_the_input_form_fetch_is_inside_the_deadline(mode: str) -> None:
             await call(mode, client.chat.v1.message, "create", REQUEST, DEADLINE)
         await client.aclose() if mode == "async" else client.close()
     assert [seen.path for seen in server.seen] in ([], ["/v1/parameters"])
+
+
+async def test_a_client_wide_deadline_and_with_options(mode: str) -> None:
+    """``Client(deadline=)`` / ``with_options(deadline=)`` set every call's default; a RequestOption replaces it."""
+    rec = Recorder(default=lambda r: httpx.Response(200, json={"name": "app"}))
+    parent = make_client(rec, timeout=600.0)
+    child = parent.with_options(deadline=2.0)
+    assert Client.builder().deadline(4.0).build().config.deadline == 4.0
+    await call(mode, child.dify.v1.app, "info", None)
+    await call(mode, child.dify.v1.app, "info", None, RequestOption(deadline=0.5))
+    await call(mode, parent.dify.v1.app, "info", None)
+    reads = [r.extensions["timeout"]["read"] for r in rec.requests]
+    assert 0 < reads[0] <= 2.0 and 0 < reads[1] <= 0.5 and reads[2] == 600.0
+    for bad in (0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="deadline"):
+            parent.with_options(deadline=bad)
+        with pytest.raises(ValueError, match="deadline"):
+            Client(deadline=bad)

@@ -212,11 +212,9 @@ class Transport:
                     headers[name.lower()] = (name, value)
         headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
         stack = ExitStack()
-        kwargs: dict[str, Any] = {
-            "params": encoded.query,  # extra_query and extra_body are in ``encoded`` (encode())
-            "headers": list(headers.values()),
-            "timeout": self._timeout(endpoint, option),
-        }
+        kwargs: dict[str, Any] = {"headers": list(headers.values()), "timeout": self._timeout(endpoint, option)}
+        if encoded.query:  # extra_query and extra_body are in ``encoded`` (encode()); params=[] re-parses the URL
+            kwargs["params"] = encoded.query
         if encoded.multipart:
             form = encoded.form
             # Plain fields as file-less parts (first, as httpx orders them): the body stays multipart even when no

@@ -11,8 +11,10 @@ One CLIENT span per call, named ``"{method} {url.template}"`` (``POST /chat-mess
 semantic conventions: ``http.request.method``, ``url.template``, ``server.address``, ``server.port``,
 ``http.response.status_code``, ``error.type`` (and the span status ERROR) on failure, ``http.request.resend_count``
 after retries (each retry is also a span event). A blocking call's span ends with its answer; a stream's span when
-the stream ends, with ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.output_tokens`` (and ``dify.usage.total_tokens``,
-``dify.run.latency``, ``dify.stream.events``, ``dify.stream.completed``) from the run's final event.
+the stream ends. A run's span carries ``gen_ai.usage.input_tokens`` / ``gen_ai.usage.output_tokens`` (and
+``dify.usage.total_tokens``, ``dify.run.latency``) from its blocking answer (chat/completion ``metadata.usage``, a
+workflow run's ``data.total_tokens`` / ``data.elapsed_time``) or its stream's final event (then also
+``dify.stream.events``, ``dify.stream.completed``).
 
 Metrics: the histogram ``http.client.request.duration`` (seconds) per call, and ``gen_ai.client.token.usage``
 (tokens, ``gen_ai.token.type`` ``input`` / ``output``) per run that reported usage.
@@ -86,25 +88,14 @@ class OpenTelemetryHook:
         elif kind == "response":
             span.set_attribute("http.response.status_code", event.status or 0)
             if event.endpoint_kind != "stream":
+                span.set_attributes(self._usage(event))  # a blocking run's usage, from its answer
                 self._end(event, span)
         elif kind == "stream_end":
             attributes: dict[str, Any] = {
                 "dify.stream.events": event.events or 0,
                 "dify.stream.completed": bool(event.completed),
             }
-            usage = event.usage
-            if usage is not None:
-                attributes |= {
-                    k: v for k, v in (
-                        ("gen_ai.usage.input_tokens", usage.input_tokens),
-                        ("gen_ai.usage.output_tokens", usage.output_tokens),
-                        ("dify.usage.total_tokens", usage.total_tokens),
-                    ) if v is not None
-                }  # fmt: skip
-                self._record_tokens(event)
-            if event.latency is not None:
-                attributes["dify.run.latency"] = event.latency
-            span.set_attributes(attributes)
+            span.set_attributes(attributes | self._usage(event))
             self._end(event, span)
         elif kind == "error":
             failure = {k: v for k, v in _failure(event).items() if v is not None}
@@ -137,6 +128,23 @@ class OpenTelemetryHook:
         if failure:
             attributes["error.type"] = failure["error.type"]
         self._duration.record(event.elapsed, attributes)
+
+    def _usage(self, event: HookEvent) -> dict[str, Any]:
+        """The run's usage and latency as span attributes (recording the token metric); {} when it has none."""
+        attributes: dict[str, Any] = {}
+        usage = event.usage
+        if usage is not None:
+            attributes |= {
+                k: v for k, v in (
+                    ("gen_ai.usage.input_tokens", usage.input_tokens),
+                    ("gen_ai.usage.output_tokens", usage.output_tokens),
+                    ("dify.usage.total_tokens", usage.total_tokens),
+                ) if v is not None
+            }  # fmt: skip
+            self._record_tokens(event)
+        if event.latency is not None:
+            attributes["dify.run.latency"] = event.latency
+        return attributes
 
     def _record_tokens(self, event: HookEvent) -> None:
         usage = event.usage

@@ -5,7 +5,9 @@ moment of every call.
 ``kind``           when
 =================  ==========================================================================================
 ``request``        an attempt is sent (``attempt`` 1, 2...)
-``response``       a 2xx answer arrived (``status``); for a stream, its events follow
+``response``       a 2xx answer arrived (``status``); for a stream, its events follow. A blocking chat,
+                   completion or workflow answer also gives ``usage`` and ``latency`` (its ``metadata.usage``,
+                   or the workflow run's ``data.total_tokens`` / ``data.elapsed_time``)
 ``retry``          an attempt failed and another is scheduled (``status`` or ``error_type``, ``retry_delay``)
 ``stream_event``   a stream event was parsed (``event``: its name; pings are not reported)
 ``stream_end``     a stream ended: ``completed`` (its final event was seen) or left early; ``events`` the count;
@@ -22,12 +24,14 @@ spans and metrics.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
@@ -115,7 +119,11 @@ class CallTrace:
 
     def answered(self, response: httpx.Response) -> None:
         _TRACES[response] = self
-        self.emit("response", status=response.status_code)
+        usage = latency = None
+        if self.endpoint.kind == "json":  # read whole already (streams and binary answers are read later)
+            with contextlib.suppress(httpx.ResponseNotRead):
+                usage, latency = _blocking_usage(response.content)
+        self.emit("response", status=response.status_code, usage=usage, latency=latency)
 
     def failed(self, kind: HookKind, err: BaseException, delay: float | None = None) -> None:
         self.emit(kind, status=getattr(err, "status_code", None), error_type=type(err).__name__, retry_delay=delay)
@@ -173,3 +181,39 @@ class CallTrace:
             self.emit("stream_end", events=self.events, completed=completed, usage=self.usage, latency=self.latency)
         else:
             self.failed("error", exc)
+
+
+def _blocking_usage(content: bytes) -> tuple[TokenUsage | None, float | None]:
+    """Usage and latency of a blocking answer: a chat or completion answer's ``metadata.usage``, a workflow run's
+    ``data.total_tokens`` / ``data.elapsed_time``; (None, None) for any other answer."""
+    if b'"usage"' not in content and b'"total_tokens"' not in content:
+        return None, None  # most answers: no parsing
+    try:
+        body = _object(json.loads(content))
+    except ValueError:
+        return None, None
+    if body is None:
+        return None, None
+    usage = _object((_object(body.get("metadata")) or {}).get("usage"))
+    if usage is not None:
+        tokens = TokenUsage(
+            _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")), _int(usage.get("total_tokens"))
+        )
+        return tokens, _number(usage.get("latency"))
+    data = _object(body.get("data"))
+    if data is not None and "total_tokens" in data:
+        total = _int(data.get("total_tokens"))
+        return (TokenUsage(total_tokens=total) if total is not None else None), _number(data.get("elapsed_time"))
+    return None, None
+
+
+def _object(value: object) -> dict[str, Any] | None:
+    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None

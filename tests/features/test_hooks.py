@@ -11,10 +11,11 @@ import pytest
 from dify_oapi import APIConnectionError, Client, InternalServerError, NotFoundError
 from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
 from dify_oapi.api.chat.v1.model.conversation import ListConversationsRequest
+from dify_oapi.api.completion.v1.model.completion_message import CompletionMessageRequest
 from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.core.hooks import HookEvent, TokenUsage
 from dify_oapi.testing import DifyTestServer
-from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response
+from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response, transcript_response
 
 
 def ask(query: str = "hello", user: str = "u-hooks") -> ChatMessageRequest:
@@ -66,6 +67,37 @@ async def test_usage_and_latency_from_the_final_event(mode: str) -> None:
     await collect(mode, client.workflow.v1.workflow, "stream", RunWorkflowRequest.builder().user("u").build())
     ends = [e for e in seen if e.kind == "stream_end"]
     assert [(e.usage, e.latency) for e in ends] == [(TokenUsage(12, 30, 42), 1.5), (TokenUsage(None, None, 7), 0.25)]
+    client.close()
+    await client.aclose()
+
+
+async def test_usage_and_latency_from_a_blocking_answer(mode: str) -> None:
+    """Replayed real-server answers (Dify 1.14.1) and made-up figures: chat/completion ``metadata.usage``, a workflow
+    run's ``data.total_tokens`` / ``elapsed_time``; an answer without them reports none."""
+    usage = {"prompt_tokens": 12, "completion_tokens": 30, "total_tokens": 42, "latency": 1.5}
+    completion = {"event": "message", "id": "m", "answer": "hi", "metadata": {"usage": usage}, "created_at": 1}
+    rec = Recorder(
+        answers=[
+            transcript_response("cf_chat_blocking_new"),
+            httpx.Response(200, json=completion),
+            transcript_response("wf_run_blocking"),
+            httpx.Response(200, json={"data": [], "has_more": False, "limit": 20}),
+        ]
+    )
+    seen: list[HookEvent] = []
+    client = make_client(rec, hooks=[seen.append])
+    await call(mode, client.chat.v1.message, "create", ask())
+    await call(mode, client.completion.v1.message, "create", CompletionMessageRequest.builder().user("u").build())
+    await call(mode, client.workflow.v1.workflow, "run", RunWorkflowRequest.builder().user("u").build())
+    await call(mode, client.chat.v1.conversation, "list", ListConversationsRequest.builder().user("u").build())
+    responses = [(e.path, e.usage, e.latency) for e in seen if e.kind == "response"]
+    assert responses == [
+        ("/chat-messages", TokenUsage(0, 0, 0), responses[0][2]),
+        ("/completion-messages", TokenUsage(12, 30, 42), 1.5),
+        ("/workflows/run", TokenUsage(None, None, 0), 0.029849),
+        ("/conversations", None, None),
+    ]
+    assert isinstance(responses[0][2], float)  # the transcript's latency
     client.close()
     await client.aclose()
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("opentelemetry.sdk")
@@ -21,6 +22,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 from dify_oapi import APIConnectionError, NotFoundError
 from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
 from dify_oapi.api.chat.v1.model.conversation import ListConversationsRequest
+from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.otel import OpenTelemetryHook
 from dify_oapi.testing import DifyTestServer
 from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response
@@ -68,6 +70,9 @@ async def test_spans_and_duration_metric_follow_the_http_client_conventions(serv
     assert dict(blocking.attributes or {}) == {
         "http.request.method": "POST", "url.template": "/chat-messages", "server.address": "127.0.0.1",
         "server.port": server.port, "http.response.status_code": 200,
+        # the blocking answer's metadata.usage (the built-in server spends no tokens)
+        "gen_ai.usage.input_tokens": 0, "gen_ai.usage.output_tokens": 0, "dify.usage.total_tokens": 0,
+        "dify.run.latency": 0.0,
     }  # fmt: skip
     assert blocking.status.status_code is StatusCode.UNSET
     assert listed.name == "GET /conversations" and (listed.attributes or {})["http.request.resend_count"] == 1
@@ -103,6 +108,35 @@ async def test_a_stream_span_ends_with_its_stream_and_carries_token_usage(mode: 
     assert attributes["dify.stream.completed"] is True and attributes["dify.stream.events"] == 2
     tokens = {p.attributes["gen_ai.token.type"]: p.sum for p in otel.points("gen_ai.client.token.usage")}
     assert tokens == {"input": 12, "output": 30}
+    client.close()
+    await client.aclose()
+
+
+async def test_a_blocking_span_carries_the_answers_usage(mode: str) -> None:
+    usage = {"prompt_tokens": 5, "completion_tokens": 8, "total_tokens": 13, "latency": 0.75}
+    run = {"task_id": "t", "workflow_run_id": "r", "data": {"id": "r", "status": "succeeded", "total_tokens": 9,
+                                                            "elapsed_time": 0.5}}  # fmt: skip
+    rec = Recorder(
+        answers=[
+            httpx.Response(200, json={"event": "message", "id": "m", "conversation_id": "c", "answer": "hi",
+                                      "metadata": {"usage": usage}}),
+            httpx.Response(200, json=run),
+            httpx.Response(200, json={"data": [], "has_more": False, "limit": 20}),
+        ]
+    )  # fmt: skip
+    otel = Otel()
+    client = make_client(rec, hooks=[otel.hook])
+    await call(mode, client.chat.v1.message, "create", ask())
+    await call(mode, client.workflow.v1.workflow, "run", RunWorkflowRequest.builder().user("u").build())
+    await call(mode, client.chat.v1.conversation, "list", ListConversationsRequest.builder().user("u").build())
+    chat, flow, listed = (dict(span.attributes or {}) for span in otel.finished())
+    assert (chat["gen_ai.usage.input_tokens"], chat["gen_ai.usage.output_tokens"]) == (5, 8)
+    assert (chat["dify.usage.total_tokens"], chat["dify.run.latency"]) == (13, 0.75)
+    assert flow["dify.usage.total_tokens"] == 9 and flow["dify.run.latency"] == 0.5
+    assert "gen_ai.usage.input_tokens" not in flow
+    assert not any(k.startswith(("gen_ai.", "dify.")) for k in listed)
+    tokens = {p.attributes["gen_ai.token.type"]: p.sum for p in otel.points("gen_ai.client.token.usage")}
+    assert tokens == {"input": 5, "output": 8}
     client.close()
     await client.aclose()
 

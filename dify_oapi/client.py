@@ -12,6 +12,7 @@ import httpx
 from pydantic import ConfigDict, Field
 
 from .core._log import configure_from_env
+from .core._pools import AsyncBackend, check_async_backend
 from .core._transport import Transport
 from .core.builder import Builder, Setter
 from .core.config import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Config, to_timeout
@@ -55,6 +56,10 @@ class Client:
     ``ResponseTooLargeError`` without being read into memory (binary answers and event streams are not capped).
     ``deadline``: the default :attr:`RequestOption.deadline <dify_oapi.RequestOption.deadline>` of every call (seconds
     for a whole call, retries and a stream to its end included); a call's own ``RequestOption.deadline`` replaces it.
+    ``async_backend="aiohttp"`` (default ``DIFY_ASYNC_BACKEND``, else ``"httpx"``): the async calls send through
+    aiohttp (the ``aiohttp`` extra) with the same retries, timeouts, errors and streams: for many concurrent async
+    calls on one Client. Sync calls are unaffected. An unknown name raises InvalidRequestError, a missing extra
+    MissingExtraError, both here.
     """
 
     def __init__(
@@ -76,6 +81,7 @@ class Client:
         trust_env: bool = True,
         max_response_bytes: int | None = None,
         deadline: float | None = None,
+        async_backend: AsyncBackend | None = None,
     ) -> None:
         import os
 
@@ -100,6 +106,11 @@ class Client:
             trust_env=trust_env,
             max_response_bytes=DEFAULT_MAX_RESPONSE_BYTES if max_response_bytes is None else max_response_bytes,
             deadline=deadline,
+            async_backend=check_async_backend(
+                async_backend
+                or (None if async_http_client is not None else os.environ.get("DIFY_ASYNC_BACKEND"))  # used as given
+                or "httpx"
+            ),
         )
         configure_from_env()
         self._transport = Transport(config, http_client, async_http_client)
@@ -344,6 +355,7 @@ class ClientOptions(Request):
     trust_env: bool = True
     max_response_bytes: int | None = Field(default=None, ge=1)
     deadline: float | None = Field(default=None, gt=0)
+    async_backend: AsyncBackend | None = None
 
 
 class ClientBuilder(Builder[ClientOptions]):
@@ -363,6 +375,7 @@ class ClientBuilder(Builder[ClientOptions]):
     trust_env: Setter[Self, bool]
     max_response_bytes: Setter[Self, int | None]
     deadline: Setter[Self, float | None]
+    async_backend: Setter[Self, AsyncBackend | None]
 
     def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
         options = super().build()

@@ -7,7 +7,8 @@ open. Closing the owner closes every client the pools created, whatever loop it 
 
 An async client is tied to its loop's life: when a loop ends through ``asyncio.run`` (or
 ``loop.shutdown_asyncgens()``), its client is closed inside that loop, so nothing is left for the garbage collector
-(no ``ResourceWarning``). After ``os.fork()`` the child never reuses the parent's pooled connections: every
+(no ``ResourceWarning``). The async clients send through httpx's own transport (``async_backend="httpx"``) or through
+aiohttp (``"aiohttp"``, see :mod:`dify_oapi.core._aiohttp`, imported only then). After ``os.fork()`` the child never reuses the parent's pooled connections: every
 :class:`Pools` drops what it inherited (``os.register_at_fork``).
 """
 
@@ -15,17 +16,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import threading
 import weakref
 from collections.abc import AsyncGenerator, Coroutine
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
-from .errors import ClientClosedError
+from .errors import ClientClosedError, InvalidRequestError, MissingExtraError
 
-__all__ = ["Pools"]
+__all__ = ["ASYNC_BACKENDS", "AsyncBackend", "Pools", "check_async_backend"]
+
+AsyncBackend = Literal["httpx", "aiohttp"]
+ASYNC_BACKENDS: tuple[AsyncBackend, ...] = ("httpx", "aiohttp")
+AIOHTTP_MISSING = (
+    'async_backend="aiohttp" needs the aiohttp extra, which is not installed: pip install ".[aiohttp]" from the '
+    'dify-oapi checkout (or "dist/dify_oapi-<version>-py3-none-any.whl[aiohttp]"), or pip install "aiohttp>=3.10"'
+)
 
 CLOSE_WAIT = 5.0
 """The longest ``close()`` waits for another thread's event loop to close that loop's async client."""
@@ -60,9 +69,16 @@ class Pools:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         trust_env: bool = True,
+        async_backend: AsyncBackend = "httpx",
     ) -> None:
         self._timeout = timeout
         self._trust_env = trust_env
+        self.async_backend = check_async_backend(async_backend)
+        if async_backend != "httpx" and async_http_client is not None:
+            raise InvalidRequestError(
+                "async_backend and async_http_client exclude each other: the given httpx.AsyncClient has its own "
+                "transport"
+            )
         self._given = http_client
         self._agiven = async_http_client
         self._sync: httpx.Client | None = None
@@ -82,6 +98,13 @@ class Pools:
         return httpx.Client(**self.client_kwargs())
 
     def new_async_client(self) -> httpx.AsyncClient:
+        if self.async_backend == "aiohttp":
+            from ._aiohttp import AiohttpTransport
+
+            transport = AiohttpTransport(limits=LIMITS, trust_env=self._trust_env)
+            return httpx.AsyncClient(
+                timeout=self._timeout, follow_redirects=False, trust_env=self._trust_env, transport=transport
+            )
         return httpx.AsyncClient(**self.client_kwargs())
 
     # ---- access ---------------------------------------------------------------------------------------------------
@@ -213,6 +236,20 @@ class Pools:
             # schedule work on a loop object shared with the parent): keep them, unused, for the child's life.
             _INHERITED.extend(self._loops.values())
             self._loops = weakref.WeakKeyDictionary()
+
+
+def check_async_backend(name: object) -> AsyncBackend:
+    """``name`` when it is a known backend whose dependencies are installed: InvalidRequestError for an unknown
+    name, MissingExtraError when the aiohttp extra is missing (aiohttp is imported here, only when chosen)."""
+    if name == "httpx":
+        return "httpx"
+    if name == "aiohttp":
+        try:
+            importlib.import_module(f"{__package__}._aiohttp")
+        except ImportError:
+            raise MissingExtraError(AIOHTTP_MISSING, name="aiohttp") from None
+        return "aiohttp"
+    raise InvalidRequestError(f"unknown async_backend {name!r}: use one of {', '.join(map(repr, ASYNC_BACKENDS))}")
 
 
 async def _aclose(entry: _LoopClient) -> None:

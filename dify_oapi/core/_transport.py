@@ -81,6 +81,7 @@ class Transport:
                 http_client=http_client,
                 async_http_client=async_http_client,
                 trust_env=config.trust_env,
+                async_backend=config.async_backend,
             )
         )
         self._closed = False

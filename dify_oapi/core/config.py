@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import httpx
 
+from ._pools import AsyncBackend
 from .errors import InvalidRequestError
 from .hooks import Hook
 from .retry import RetryPolicy
@@ -45,6 +46,8 @@ class Config:
     hooks: tuple[Hook, ...] = ()
     trust_env: bool = True
     deadline: float | None = None  # the default RequestOption.deadline of every call (seconds)
+    async_backend: AsyncBackend = "httpx"
+    """What the async HTTP clients send through (see :mod:`dify_oapi.core._pools`); kept by derived Clients."""
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property

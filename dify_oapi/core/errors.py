@@ -64,6 +64,7 @@ __all__ = [
     "InvalidParamError",
     "InvalidRequestError",
     "MethodNotAllowedError",
+    "MissingExtraError",
     "ModelCurrentlyNotSupportError",
     "NoFileUploadedError",
     "NotChatAppError",
@@ -169,6 +170,11 @@ class InvalidRequestError(DifyError, ValueError):
 
 class ClientClosedError(DifyError, RuntimeError):
     """The Client (or the httpx client it was given) is closed."""
+
+
+class MissingExtraError(DifyError, ImportError):
+    """An option needs an optional dependency that is not installed (``async_backend="aiohttp"`` needs the
+    ``aiohttp`` extra); the text says what to install. Also an ``ImportError``."""
 
 
 class StreamNotOpenError(DifyError, RuntimeError):

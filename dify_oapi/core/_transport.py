@@ -32,6 +32,7 @@ from .errors import (
     ClientClosedError,
     InvalidRequestError,
     ResponseTooLargeError,
+    UploadChangedError,
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
@@ -428,6 +429,8 @@ class Transport:
                 except RuntimeError:
                     self._check_open()  # closed meanwhile (from another thread): ClientClosedError
                     raise
+                except UploadChangedError as exc:
+                    self._changed(state, exc)
                 else:
                     # A JSON answer is read here, inside the retry loop: a body cut by a reset or a read timeout is a
                     # failed attempt (retried for safe endpoints), not an error after the call (reliability suite).
@@ -480,6 +483,8 @@ class Transport:
                 except RuntimeError:
                     self._check_open()  # closed meanwhile: ClientClosedError
                     raise
+                except UploadChangedError as exc:
+                    self._changed(state, exc)
                 else:
                     broken = (
                         await self._aread_body(endpoint, response, state.deadline_at)
@@ -600,6 +605,12 @@ class Transport:
         except ResponseTooLargeError as exc:
             return exc
         return None
+
+    def _changed(self, state: _SendState, err: UploadChangedError) -> typing.NoReturn:
+        """A file changed size while it was sent (files.py): the request went out incomplete; never sent again."""
+        self._log(state.endpoint, "upload changed", state.attempt, state.started)
+        self._hook(state, "error", err=err)
+        raise err from None  # the httpx/httpcore frames hold the request: never chain them
 
     def _too_large(self, state: _SendState, err: ResponseTooLargeError) -> typing.NoReturn:
         """A JSON answer over the cap: never retried (the same answer would come again)."""

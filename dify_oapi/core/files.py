@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import stat
 import typing
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -20,6 +21,8 @@ from pathlib import PurePath
 from typing import IO, TYPE_CHECKING, Annotated, Any, TypeAlias
 
 from pydantic import PlainValidator
+
+from .errors import UploadChangedError
 
 __all__ = ["FileContent", "FileInput", "OpenedFile", "is_file_input", "open_file", "rewindable"]
 
@@ -89,7 +92,79 @@ def open_file(value: FileInput, stack: ExitStack) -> OpenedFile:
     name = name or "file"
     if content_type is None:
         content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if not isinstance(data, bytes):
+        size = _size_of(data)
+        if size is not None:
+            data = typing.cast(IO[bytes], _ExactSize(data, size, name))
     return OpenedFile(name, data, content_type, rewindable)
+
+
+def _size_of(obj: Any) -> int | None:
+    """The size httpx announces for a file part (it sends from offset 0): a regular file's size on disk, else the end
+    of a seekable object; None when it cannot be known without reading (then httpx sends the body chunked)."""
+    try:
+        info = os.fstat(obj.fileno())
+    except (AttributeError, OSError, ValueError):
+        pass
+    else:
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
+    if not _seekable(obj):
+        return None
+    try:
+        here = obj.tell()
+        end = int(obj.seek(0, os.SEEK_END))
+        obj.seek(here)
+    except (AttributeError, OSError, ValueError):
+        return None
+    return end
+
+
+class _ExactSize:
+    """A file part read through for httpx: exactly ``size`` bytes, the size announced in the request's
+    ``Content-Length``. A file that ends sooner (it shrank) or goes on after (it grew) raises
+    :class:`~dify_oapi.core.errors.UploadChangedError` while the body is sent: the request stops there, incomplete,
+    instead of going out malformed (or failing deep in httpx/h11). httpx measures the part with ``tell``/``seek``
+    and reads it with ``seek(0)`` then ``read(n)``; nothing else is offered."""
+
+    __slots__ = ("_inner", "_name", "_pos", "_size")
+
+    def __init__(self, inner: IO[bytes], size: int, name: str) -> None:
+        self._inner = inner
+        self._size = size
+        self._name = name
+        self._pos = 0
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_END:
+            self._pos = self._size + offset  # measuring only: the next read seeks for real
+            return self._pos
+        target = offset if whence == os.SEEK_SET else self._pos + offset
+        self._pos = int(self._inner.seek(target))
+        return self._pos
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._size - self._pos
+        if left <= 0:
+            if self._inner.read(1):
+                raise self._changed("grew")
+            return b""
+        data = self._inner.read(left if n < 0 else min(n, left))
+        if not data:
+            raise self._changed("shrank")
+        self._pos += len(data)
+        if self._pos >= self._size and self._inner.read(1):
+            raise self._changed("grew")
+        return data
+
+    def _changed(self, how: str) -> UploadChangedError:
+        return UploadChangedError(
+            f"the file {self._name!r} {how} while it was being uploaded (announced {self._size} bytes): the upload "
+            "was stopped and is not sent again; upload it once it no longer changes",
+            filename=self._name, expected=self._size,
+        )  # fmt: skip
 
 
 def _seekable(obj: Any) -> bool:

@@ -365,6 +365,9 @@ class Transport:
             prepared.stack.close()
             raise
         timeout = self._timeout(state.endpoint, option)
+        if state.encoded.multipart:  # an upload: the deadline is checked between the chunks of its body too
+            ends = time.monotonic() + left
+            prepared.request.stream = _DeadlineBody(prepared.request.stream, ends, prepared.request)
         prepared.request.extensions["timeout"] = {
             "connect": _min(timeout.connect, left), "read": _min(timeout.read, left),
             "write": _min(timeout.write, left), "pool": _min(timeout.pool, left),
@@ -624,6 +627,40 @@ class Transport:
 
 def _ends_with_v1(base_url: str) -> bool:
     return urlsplit(base_url).path.rstrip("/").endswith("/v1")
+
+
+class _DeadlineBody(httpx.SyncByteStream, httpx.AsyncByteStream):
+    """A request body (a multipart upload) that stops at the deadline between two of its chunks: a slow upload,
+    each write in time, still ends there (raised as a write timeout: the request may have been partly received)."""
+
+    def __init__(self, inner: httpx.SyncByteStream | httpx.AsyncByteStream, deadline_at: float, request: httpx.Request):
+        self._inner = inner
+        self._deadline_at = deadline_at
+        self._request = request
+
+    def _check(self) -> None:
+        if time.monotonic() >= self._deadline_at:
+            raise httpx.WriteTimeout("the call's deadline passed", request=self._request)
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        assert isinstance(self._inner, httpx.SyncByteStream)
+        for chunk in self._inner:
+            self._check()
+            yield chunk
+
+    async def __aiter__(self) -> typing.AsyncIterator[bytes]:
+        assert isinstance(self._inner, httpx.AsyncByteStream)
+        async for chunk in self._inner:
+            self._check()
+            yield chunk
+
+    def close(self) -> None:
+        if isinstance(self._inner, httpx.SyncByteStream):
+            self._inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self._inner, httpx.AsyncByteStream):
+            await self._inner.aclose()
 
 
 def _min(timeout: float | None, left: float) -> float:

@@ -7,6 +7,7 @@ matrix (tests/reliability) has the same faults for every call kind, sync and asy
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -157,3 +158,24 @@ async def test_a_client_wide_deadline_and_with_options(mode: str) -> None:
             parent.with_options(deadline=bad)
         with pytest.raises(ValueError, match="deadline"):
             Client(deadline=bad)
+
+
+class _SlowFile(io.BytesIO):
+    """A file that gives 1 KiB per read, 20 ms each: 200 KiB take 4 s to upload without a deadline."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        time.sleep(0.02)
+        return super().read(1024 if size is None or size < 0 else min(size, 1024))
+
+
+async def test_a_slow_upload_ends_at_the_deadline(mode: str) -> None:
+    from dify_oapi.api.dify.v1.model.file import UploadFileRequest
+
+    rec = Recorder(answers=[httpx.Response(201, json={"id": "f", "name": "a.bin", "size": 1})])
+    client = make_client(rec, timeout=600.0)
+    slow = _SlowFile(b"x" * 200 * 1024)
+    request = UploadFileRequest.builder().file(("a.bin", slow)).user("u").build()
+    with pytest.raises(APITimeoutError, match="deadline"):
+        await call(mode, client.dify.v1.file, "upload", request, DEADLINE)
+    assert slow.tell() < 200 * 1024  # stopped mid-way, not after sending it all
+    assert rec.requests == []  # MockTransport reads the body first: it never got a whole request

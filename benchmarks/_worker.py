@@ -192,7 +192,8 @@ def _concurrency_sample(url: str, n: int, concurrency: int, open_client: Callabl
             start = time.perf_counter()
             await _concurrent(n, concurrency, lambda: call(client))
             seconds = time.perf_counter() - start
-        return {"seconds": seconds, "count": n, "connections": stats(url) - before}
+        # each stats() request opens one connection of its own: the "after" one is not the client's
+        return {"seconds": seconds, "count": n, "connections": stats(url) - before - 1}
 
     return _run(go())
 

@@ -1,7 +1,7 @@
 """The benchmark harness: dify-oapi next to a raw-httpx floor and next to the published peer SDKs, in one run.
 
     bash .ci/bootstrap && .venv/bin/python -m benchmarks            # or: .venv/bin/python benchmarks/run.py
-    options: --rounds 5 --events 20000 --calls 200 --concurrent-calls 1000 --upload-mib 512 --no-peers --out DIR
+    options: --rounds 5 --events 20000 --calls 500 --concurrent-calls 1000 --upload-mib 512 --no-peers --out DIR
 
 Writes ``RESULTS.md`` and ``results.json`` (same data) into ``benchmarks/`` (or ``--out``). How it measures:
 
@@ -551,6 +551,8 @@ def markdown(data: dict[str, Any]) -> str:
     ]
     if data["note"]:
         lines += ["", f"**{data['note']}**"]
+    if opts["rounds"] < 3:
+        lines += ["", f"**{opts['rounds']} round(s) only: a smoke run, not a measurement (3 or more for the record).**"]
     lines += [
         "",
         "Cost ratio: ours / floor for times, floor / ours for rates (below 1: faster than the floor). Each is the "
@@ -650,7 +652,7 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5; 3 or more for the record)")
     p.add_argument("--events", type=int, default=20_000, help="events per stream (default 20000)")
-    p.add_argument("--calls", type=int, default=200, help="sequential calls per sample (blocking chat, GET /info)")
+    p.add_argument("--calls", type=int, default=500, help="sequential calls per sample (blocking chat, GET /info)")
     p.add_argument("--concurrent-calls", type=int, default=1000, help="calls per concurrency sample (default 1000)")
     p.add_argument("--concurrency", type=int, default=100, help="calls in flight at once (default 100)")
     p.add_argument("--upload-mib", type=int, default=512, help="upload size in MiB (default 512)")

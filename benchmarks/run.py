@@ -263,31 +263,36 @@ def _pin(cpu: int | None) -> Any:
 # --- peers' throwaway venvs ------------------------------------------------------------------------------------------
 
 
-def peer_venv(name: str, venvs: Path, timeout: float) -> tuple[str | None, str]:
-    """The python of a venv with ``name`` installed (created once, reused), and its version, or None and why not."""
+def peer_venv(name: str, venvs: Path, pins: Sequence[str], timeout: float) -> tuple[str | None, str]:
+    """The python of a venv with ``name`` installed (created once, reused), and its versions, or None and why not.
+
+    The peer is installed with the project's own httpx and pydantic pinned (``pins``), so that a ratio compares the
+    SDK layers, not two httpx releases; a peer that cannot take those pins is installed unpinned (and says so)."""
     home = venvs / name
     python = home / "bin" / "python"
     stamp = home / ".installed"
-    if not stamp.exists():
+    if not (stamp.exists() and stamp.read_text().startswith(" ".join([name, *pins]))):
         shutil.rmtree(home, ignore_errors=True)
         made = subprocess.run(
             [sys.executable, "-m", "venv", str(home)], capture_output=True, text=True, timeout=timeout
         )
         if made.returncode:
             return None, f"venv failed: {made.stderr.strip()[-200:]}"
-        pip = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", name],
-            capture_output=True, text=True, timeout=timeout, env=_clean_env(),
-        )  # fmt: skip
-        if pip.returncode:
-            errors = [x for x in pip.stderr.splitlines() if x.startswith("ERROR")] or pip.stderr.splitlines()[-1:]
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        done = subprocess.run([*pip, name, *pins], capture_output=True, text=True, timeout=timeout, env=_clean_env())
+        note = ""
+        if done.returncode:
+            done = subprocess.run([*pip, name], capture_output=True, text=True, timeout=timeout, env=_clean_env())
+            note = " (unpinned: the project's httpx/pydantic pins did not install with it)"
+        if done.returncode:
+            errors = [x for x in done.stderr.splitlines() if x.startswith("ERROR")] or done.stderr.splitlines()[-1:]
             return None, f"does not install: {' '.join(errors)[-300:]}"
-        stamp.write_text(name)
-    version = subprocess.run(
-        [str(python), "-c", f"import importlib.metadata as m; print(m.version({name!r}), m.version('httpx'))"],
-        capture_output=True, text=True, timeout=60, cwd=str(venvs),
-    ).stdout.split()  # fmt: skip
-    return str(python), " ".join(f"{a}={b}" for a, b in zip((name, "httpx"), version, strict=False))
+        stamp.write_text(" ".join([name, *pins]) + note)
+    code = f"import importlib.metadata as m; print(m.version({name!r}), m.version('httpx'), m.version('pydantic'))"
+    found = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=60, cwd=str(venvs))
+    pairs = zip((name, "httpx", "pydantic"), found.stdout.split(), strict=False)
+    note = stamp.read_text().partition(" (")[2]
+    return str(python), " ".join(f"{a} {b}" for a, b in pairs) + (f" ({note}" if note else "")
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -337,10 +342,12 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     peer_versions: dict[str, str] = {}
     peer_na: dict[str, str] = {}
     if not opts.no_peers:
+        mine = versions(python)
+        pins = [f"{d}=={mine[d]}" for d in ("httpx", "pydantic") if d in mine]
         for name in opts.peers:
             log(f"peer venv: {name} (first run installs it into {opts.venvs})")
             try:
-                py, info = peer_venv(name, Path(opts.venvs), opts.timeout)
+                py, info = peer_venv(name, Path(opts.venvs), pins, opts.timeout)
             except subprocess.TimeoutExpired:
                 py, info = None, f"install timed out after {opts.timeout:.0f} s"
             if py is None:
@@ -631,7 +638,9 @@ def markdown(data: dict[str, Any]) -> str:
         "Import and first-call rows time the statement inside a fresh interpreter (its startup excluded), median of "
         f"{opts['import_samples']} per round. The upload row reads `ru_maxrss` before and after the upload in a fresh "
         "interpreter, after a warm-up upload of 1 KiB. Streams count the typed events a caller receives (`ping` "
-        "skipped). The server (`benchmarks/_server.py`) replays Dify 1.14.1 bodies from `tests/fixtures/transcripts`.",
+        "skipped). The server (`benchmarks/_server.py`) replays Dify 1.14.1 bodies from `tests/fixtures/transcripts`. "
+        "Each peer runs in its own venv (`benchmarks/.venvs`), installed with this project's httpx and pydantic "
+        "versions pinned (unless it cannot take them: its line above says so), so a ratio compares SDK layers.",
         "",
     ]
     return "\n".join(lines)

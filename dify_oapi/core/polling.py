@@ -84,6 +84,8 @@ class Waiter(Generic[T]):
         given = to_timeout(option.timeout) if option is not None else None
         self._base = given or transport.config.timeout
         self._option = option if option is not None else RequestOption()
+        # A poll's own deadline (the call's, else the Client's) still bounds it, within the wait's time left.
+        self._call_deadline = self._option.deadline if self._option.deadline is not None else transport.config.deadline
 
     def next_option(self) -> RequestOption:
         """The option of the next poll. Raises the timeout error when no time is left (after the first poll)."""
@@ -92,8 +94,8 @@ class Waiter(Generic[T]):
             raise self.expired(self.last, None)
         self._polls += 1
         bound = max(left, MIN_HTTP_TIMEOUT)
-        if self._option.deadline is not None:
-            bound = min(bound, self._option.deadline)
+        if self._call_deadline is not None:
+            bound = min(bound, self._call_deadline)
         return self._option.model_copy(update={"timeout": bounded_timeout(self._base, left), "deadline": bound})
 
     def answered(self, status: T) -> float | None:

@@ -125,6 +125,25 @@ async def test_each_poll_is_sent_with_a_timeout_bounded_by_the_time_left(mode: s
     await client.aclose()
 
 
+async def test_the_clients_per_call_deadline_still_bounds_each_poll(mode: str) -> None:
+    recorder = Recorder(answers=[_status("indexing"), _status("completed")])
+    client = make_client(recorder, timeout=600, deadline=2)
+    document = client.knowledge_base.v1.document
+
+    async def asleep(_: float) -> None:
+        return None
+
+    if mode == "sync":
+        document.wait_for_indexing("ds", "b", timeout=50, interval=1, sleep=lambda _: None)
+    else:
+        await document.await_for_indexing("ds", "b", timeout=50, interval=1, sleep=asleep)
+    assert len(recorder.requests) == 2
+    for sent in recorder.requests:
+        assert all(0 < t <= 2 for t in sent.extensions["timeout"].values()), sent.extensions["timeout"]
+    client.close()
+    await client.aclose()
+
+
 def test_bounded_timeout_caps_every_phase() -> None:
     capped = bounded_timeout(httpx.Timeout(600, connect=5), 2.5)
     assert (capped.connect, capped.read, capped.write, capped.pool) == (2.5, 2.5, 2.5, 2.5)

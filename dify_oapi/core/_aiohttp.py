@@ -49,6 +49,8 @@ import httpx
 from aiohttp import helpers as aiohttp_helpers
 from yarl import URL
 
+from .errors import UploadChangedError
+
 __all__ = ["AiohttpTransport"]
 
 _NO_LIMIT = 1 << 30
@@ -216,6 +218,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 proxy_auth=proxy_auth,
             )
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            changed = _upload_changed(exc)
+            if changed is not None:  # the body's file changed size (files.py): that error, not a broken connection
+                raise changed from None
             raise _error(exc, request, connected=not isinstance(exc, aiohttp.ClientConnectorError)) from exc
         return httpx.Response(
             response.status,
@@ -248,3 +253,15 @@ async def _chunks(request: httpx.Request) -> AsyncIterator[bytes]:
         assert isinstance(stream, httpx.SyncByteStream)
         for chunk in stream:
             yield chunk
+
+
+def _upload_changed(exc: BaseException) -> UploadChangedError | None:
+    """The UploadChangedError that aiohttp wrapped while writing the request body, if that is what broke it."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return None
+        if isinstance(seen, UploadChangedError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None

@@ -19,7 +19,7 @@ from dify_oapi.core.errors import InvalidRequestError
 from dify_oapi.core.model import Request, Response
 from dify_oapi.core.resource import iter_endpoints
 from tests.core.test_contract import BUILDERS, _norm
-from tests.support import Recorder, make_client, spec
+from tests.support import SPEC_MISSING, SPEC_PATH, Recorder, make_client, spec
 
 REAL_SERVER_EXTRAS: dict[tuple[str, ...], set[str]] = {}
 """Values a real Dify 1.14.1 accepts that the spec does not list, by field path (none known: REAL-SERVER.md and the
@@ -144,14 +144,22 @@ def _cases() -> Iterator[tuple[str, type[BaseModel], Path, set[Any]]]:
             yield f"{ep.method} {ep.path} {'.'.join(at)}", ep.request, at, values
 
 
-CASES = sorted(_cases(), key=lambda case: case[0])
+# Without the OpenAPI file (a bare clone) the cases are one skip that says where the file goes.
+CASES: list[Any] = (
+    sorted(_cases(), key=lambda case: case[0])
+    if SPEC_PATH.exists()
+    else [pytest.param("", None, (), set(), id="spec-missing", marks=pytest.mark.skip(reason=SPEC_MISSING))]
+)
 
 
 def test_the_spec_has_enum_request_fields() -> None:
+    spec()  # a skip when the file is absent
     assert len(CASES) >= 25
 
 
-@pytest.mark.parametrize(("where", "model", "at", "values"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("where", "model", "at", "values"), CASES, ids=[c[0] if isinstance(c, tuple) else "spec-missing" for c in CASES]
+)
 def test_spec_enum_request_field_is_a_closed_literal(
     where: str, model: type[BaseModel], at: Path, values: set[Any]
 ) -> None:

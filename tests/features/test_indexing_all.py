@@ -64,12 +64,16 @@ async def test_several_batches_complete_with_progress_per_document(clean: DifyTe
     assert [(p.name, p.batch, p.document_id) for p in result.completed] == [
         ("a.txt", first.batch, first.document.id),
         ("b.txt", second.batch, second.document.id),
-        (None, third.batch, third.document.id),  # a bare batch id: the name is not known
+        ("c.txt", third.batch, third.document.id),  # a bare batch id: the name read once from the document
     ]
     assert all(
         p.indexing_status == "completed" and p.completed_segments == p.total_segments == 2 for p in result.completed
     )
     assert result.batches == [BatchProgress(b, 1, 1, 0, True) for b in (first.batch, second.batch, third.batch)]
+    assert len(clean.requests_to(f"/datasets/{ds}/documents/*", "GET")) == 1 + len(  # one read: the unnamed one
+        clean.requests_to(f"/datasets/{ds}/documents/*/indexing-status")
+    )
+    assert all(p.name is not None for p in seen)
     order = ["waiting", "parsing", "cleaning", "splitting", "indexing", "completed"]
     for doc in (first, second, third):
         mine = [p for p in seen if p.document_id == doc.document.id]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ....core.errors import DifyError, InvalidRequestError
 from ....core.polling import Deadline
-from .model.document import DocumentIndexingStatus, DocumentResult, IndexingStatusList
+from .model.document import DocumentIndexingStatus, DocumentResult, GetDocumentRequest, IndexingStatusList
 
 __all__ = [
     "BatchProgress",
@@ -129,9 +129,9 @@ class IndexingPoll:
 
 @dataclass(frozen=True, slots=True)
 class DocumentProgress:
-    """Where one document of ``wait_for_indexing_all`` stands. ``name`` is known when its batch was given as the
-    create answer (``DocumentResult``), else None; ``error`` is the server's reason for a failed document (keys
-    scrubbed)."""
+    """Where one document of ``wait_for_indexing_all`` stands. ``name`` comes from the create answer
+    (``DocumentResult``) when one was given, else from one read of the document (None if it is gone); ``error`` is
+    the server's reason for a failed document (keys scrubbed)."""
 
     batch: str
     document_id: str
@@ -230,6 +230,7 @@ class ManyIndexing:
         self._scrub = scrub
         self._seen: dict[str, dict[str, DocumentProgress]] = {b: {} for b in self.batches}
         self._done: set[str] = set()
+        self._asked: set[str] = set()
         self._interval = interval
         self._factor = factor
         self._max_interval = max_interval
@@ -247,6 +248,25 @@ class ManyIndexing:
             return delay
 
         return step
+
+    def unnamed(self, status: IndexingStatusList) -> list[str]:
+        """The documents of ``status`` whose name is not known nor asked for yet (now marked as asked for)."""
+        new = [d.id for d in status.data if d.id not in self.names and d.id not in self._asked]
+        self._asked.update(new)
+        return new
+
+    def name_request(self, document_id: str) -> GetDocumentRequest:
+        return (
+            GetDocumentRequest.builder()
+            .dataset_id(self.dataset_id)
+            .document_id(document_id)
+            .metadata("without")
+            .build()
+        )
+
+    def named(self, document_id: str, name: str | None) -> None:
+        if name is not None:
+            self.names[document_id] = name
 
     def _see(self, batch: str, status: IndexingStatusList) -> bool:
         """Record a batch's status (reporting what changed); True when every document completed or failed."""

@@ -6,6 +6,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 
 from .....core.endpoint import Endpoint
+from .....core.errors import APIStatusError
 from .....core.model import SimpleResult
 from .....core.option import RequestOption
 from .....core.polling import Waiter, apoll, apoll_many, poll, poll_many
@@ -198,9 +199,10 @@ class Document(Resource):
         :meth:`wait_for_indexing`) ``IndexingTimeoutError`` is raised with ``progress``, what was seen so far.
         """
         many = self._many(dataset_id, batches, timeout, poll_interval, factor, max_interval, on_progress)
-        polls = [
-            (self._status_fetch(dataset_id, batch), self._many_waiter(many, batch, option)) for batch in many.batches
-        ]
+        polls: list[tuple[Callable[[RequestOption], IndexingStatusList], Waiter[IndexingStatusList]]] = []
+        for batch in many.batches:
+            waiter = self._many_waiter(many, batch, option)
+            polls.append((self._status_fetch(many, batch, waiter), waiter))
         poll_many(polls, sleep)
         return many.result()
 
@@ -219,9 +221,10 @@ class Document(Resource):
     ) -> IndexingResult:
         """Async twin of :meth:`wait_for_indexing_all`: one task per batch; a timeout or an error cancels them all."""
         many = self._many(dataset_id, batches, timeout, poll_interval, factor, max_interval, on_progress)
-        polls = [
-            (self._astatus_fetch(dataset_id, batch), self._many_waiter(many, batch, option)) for batch in many.batches
-        ]
+        polls: list[tuple[Callable[[RequestOption], Awaitable[IndexingStatusList]], Waiter[IndexingStatusList]]] = []
+        for batch in many.batches:
+            waiter = self._many_waiter(many, batch, option)
+            polls.append((self._astatus_fetch(many, batch, waiter), waiter))
         await apoll_many(polls, many.deadline, many.expired, sleep)
         return many.result()
 
@@ -237,10 +240,38 @@ class Document(Resource):
     def _many_waiter(self, many: ManyIndexing, batch: str, option: RequestOption | None) -> Waiter[IndexingStatusList]:
         return Waiter(many.step(batch), many.expired, deadline=many.deadline, transport=self._transport, option=option)
 
-    def _status_fetch(self, dataset_id: str, batch: str) -> Callable[[RequestOption], IndexingStatusList]:
-        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-        return lambda opt: self.get_indexing_status(request, opt)
+    def _status_fetch(
+        self, many: ManyIndexing, batch: str, waiter: Waiter[IndexingStatusList]
+    ) -> Callable[[RequestOption], IndexingStatusList]:
+        """The batch's status; the name of each document seen for the first time without one is read once (a
+        document gone meanwhile keeps none), each read bounded like a poll."""
+        request = GetIndexingStatusRequest.builder().dataset_id(many.dataset_id).batch(batch).build()
 
-    def _astatus_fetch(self, dataset_id: str, batch: str) -> Callable[[RequestOption], Awaitable[IndexingStatusList]]:
-        request = GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-        return lambda opt: self.aget_indexing_status(request, opt)
+        def fetch(opt: RequestOption) -> IndexingStatusList:
+            status = self.get_indexing_status(request, opt)
+            for document_id in many.unnamed(status):
+                try:
+                    found = self.get(many.name_request(document_id), waiter.next_option())
+                except APIStatusError:
+                    continue
+                many.named(document_id, found.name)
+            return status
+
+        return fetch
+
+    def _astatus_fetch(
+        self, many: ManyIndexing, batch: str, waiter: Waiter[IndexingStatusList]
+    ) -> Callable[[RequestOption], Awaitable[IndexingStatusList]]:
+        request = GetIndexingStatusRequest.builder().dataset_id(many.dataset_id).batch(batch).build()
+
+        async def fetch(opt: RequestOption) -> IndexingStatusList:
+            status = await self.aget_indexing_status(request, opt)
+            for document_id in many.unnamed(status):
+                try:
+                    found = await self.aget(many.name_request(document_id), waiter.next_option())
+                except APIStatusError:
+                    continue
+                many.named(document_id, found.name)
+            return status
+
+        return fetch

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from functools import cache
@@ -17,7 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .errors import InvalidRequestError
-from .events import event_union, is_event_union
+from .events import event_parser, event_union, is_event_union
 from .files import FileInput, is_file_input
 from .model import Body, File, Form, FormJson, Path, Query, Request, User
 
@@ -71,6 +71,13 @@ class Endpoint(Generic[ReqT, RespT]):
     def adapter(self) -> TypeAdapter[Any]:
         target: Any = self.parse_as if self.parse_as is not None else self.response
         return _stream_adapter(target) if self.kind == "stream" else _adapter(target)
+
+    def event_parser(self) -> Callable[[str], Any]:
+        """The parser of one event's JSON text (a stream endpoint): fast by event name for an event union
+        (:class:`~dify_oapi.core.events.EventParser`), else the adapter's ``validate_json``."""
+        target: Any = self.parse_as if self.parse_as is not None else self.response
+        parser = event_parser(target)
+        return parser if parser is not None else _stream_adapter(target).validate_json
 
     def parse(self, content: bytes) -> RespT:
         """Parse a JSON answer (an empty 204 body counts as ``{}``) into ``response``; raises ``ValidationError``."""

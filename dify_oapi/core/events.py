@@ -11,20 +11,25 @@ runtime parses with::
 ``event`` literal matches, else to ``StreamEvent``), so ``Stream[ChatEvent]`` narrows with ``isinstance``/``match``
 exactly as the runtime parses. Members that are not events (the JSON answer some stream endpoints give instead,
 ``Endpoint.json_answer``) are left out of the event parser.
+
+Streams parse with :class:`EventParser`, the same rule made fast: the model is looked up by the event name the text
+starts with (Dify writes ``{"event": "message", ...}``) and validated directly; text that does not start so, or that
+the picked model refuses, goes through the union (which raises the error, if any).
 """
 
 from __future__ import annotations
 
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import Discriminator, Tag
+from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
 from .model import Response
 
-__all__ = ["ErrorEvent", "StreamEvent", "event_models", "event_union", "is_event_union"]
+__all__ = ["ErrorEvent", "EventParser", "StreamEvent", "event_models", "event_union", "is_event_union"]
 
 
 class StreamEvent(Response):
@@ -86,14 +91,20 @@ def event_union(*members: Any) -> Any:
     return _event_union(event_models(*members))
 
 
-@cache
-def _event_union(models: tuple[type[StreamEvent], ...]) -> Any:
+def _by_name(models: tuple[type[StreamEvent], ...]) -> dict[str, type[StreamEvent]]:
+    """Each event name of ``models`` (and ``ErrorEvent``) with its model (a later model wins a name)."""
     by_name: dict[str, type[StreamEvent]] = {}
     every: tuple[type[StreamEvent], ...] = (*models, ErrorEvent)
     for model in every:
         annotation = model.model_fields["event"].annotation
         for name in getattr(annotation, "__args__", ()):
             by_name[name] = model
+    return by_name
+
+
+@cache
+def _event_union(models: tuple[type[StreamEvent], ...]) -> Any:
+    by_name = _by_name(models)
     members = tuple(Annotated[model, Tag(model.__name__)] for model in dict.fromkeys(by_name.values()))
 
     def pick(value: Any) -> str:
@@ -101,3 +112,63 @@ def _event_union(models: tuple[type[StreamEvent], ...]) -> Any:
         return model.__name__ if model is not None else "StreamEvent"
 
     return Annotated[Union[(*members, Annotated[StreamEvent, Tag("StreamEvent")])], Discriminator(pick)]
+
+
+class EventParser:
+    """Parses the JSON text of one event of a union (``models``) exactly like :func:`event_union`, faster.
+
+    The model is picked from a dict by the event name the text starts with (``{"event": "message", ...`` or without
+    the space) and validates the text itself: no discriminator function, no union. Anything else goes through the
+    union: text that does not start with the name, a name with escapes, a model that refuses the text (its error is
+    then the union's, as before), a parsed name that is not the leading one (a repeated key). An unknown name is a
+    plain :class:`StreamEvent`. Validators are made on first use of each name; the union only when needed."""
+
+    __slots__ = ("_by_name", "_models", "_union", "_validators")
+
+    def __init__(self, models: tuple[type[StreamEvent], ...]) -> None:
+        self._models = models
+        self._by_name = _by_name(models)
+        self._validators: dict[str, Callable[[str], Any]] = {}
+        self._union: Callable[[str], Any] | None = None
+
+    def __call__(self, data: str) -> Any:
+        """The event parsed from ``data``; raises pydantic's ``ValidationError`` like the union would."""
+        if data.startswith('{"event": "'):
+            start = 11
+        elif data.startswith('{"event":"'):
+            start = 10
+        else:
+            return self._parse_union(data)
+        end = data.find('"', start)
+        name = data[start:end]
+        if end < 0 or "\\" in name:
+            return self._parse_union(data)
+        validate = self._validators.get(name)
+        if validate is None:
+            validate = self._validator(name)
+        try:
+            event = validate(data)
+        except ValidationError:
+            return self._parse_union(data)
+        if event.event != name:  # a later "event" key won
+            return self._parse_union(data)
+        return event
+
+    def _validator(self, name: str) -> Callable[[str], Any]:
+        model = self._by_name.get(name, StreamEvent)
+        if not model.__pydantic_complete__:
+            model.model_rebuild()
+        validate: Callable[[str], Any] = model.__pydantic_validator__.validate_json
+        self._validators[name] = validate
+        return validate
+
+    def _parse_union(self, data: str) -> Any:
+        if self._union is None:
+            self._union = TypeAdapter[Any](_event_union(self._models)).validate_json
+        return self._union(data)
+
+
+@cache
+def event_parser(tp: Any) -> Callable[[str], Any] | None:
+    """The fast parser of an event type alias (an :class:`EventParser`), or None when ``tp`` is no event union."""
+    return EventParser(event_models(tp)) if is_event_union(tp) else None

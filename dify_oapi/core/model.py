@@ -289,7 +289,7 @@ def _to_timestamp(value: Any) -> Any:
     """Dify sends Unix seconds as int, float, numeric string or ISO 8601 string depending on the endpoint. A value
     no clock can hold (NaN, infinity, a date out of range, a string that is no date) is read as None, like a missing
     one."""
-    if value is None or isinstance(value, bool):
+    if type(value) is int or value is None or isinstance(value, bool):  # an int first: nearly every value is one
         return value
     if isinstance(value, int):
         return value

@@ -117,7 +117,7 @@ class Resumer(Protocol):
         ...
 
 
-_ADOPTED = ("_endpoint", "_adapter", "_decoder", "_terminal_seen", "_response", "_pending", "_deferred", "_trace")
+_ADOPTED = ("_endpoint", "_parse_event", "_decoder", "_terminal_seen", "_response", "_pending", "_deferred", "_trace")
 """What a stream takes over from the stream that continues it (``Resumer.reopen``)."""
 
 
@@ -133,7 +133,7 @@ class _StreamBase(Generic[EvT_co]):
         self._endpoint = endpoint
         self._transport = transport
         self._decoder = SSEDecoder()
-        self._adapter = endpoint.adapter()
+        self._parse_event = endpoint.event_parser()
         self._terminal_seen = False
         self._response = None
         self._pending: deque[Any] = deque()
@@ -254,7 +254,7 @@ class _StreamBase(Generic[EvT_co]):
         if frame.event == "ping" or not frame.data.strip():
             return None
         try:
-            event: Any = self._adapter.validate_json(frame.data)
+            event: Any = self._parse_event(frame.data)
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{self._endpoint.path}: unexpected event: {validation_message(exc)}",
@@ -264,7 +264,7 @@ class _StreamBase(Generic[EvT_co]):
         name = getattr(event, "event", "")
         if name == "ping":
             return None
-        if isinstance(event, ErrorEvent):
+        if name == "error" and isinstance(event, ErrorEvent):
             raise self._error(event)
         if name in self._endpoint.terminal:
             self._terminal_seen = True
@@ -386,6 +386,9 @@ class Stream(_StreamBase[EvT_co]):
         return self
 
     def __next__(self) -> EvT_co:
+        if self._pending and self._deadline_at is None and self._resumer is None:
+            event: EvT_co = self._pending.popleft()  # the common case, without a call: what _next_event does first
+            return event
         if self._resumer is not None:
             return self._next_resumed(self._resumer)
         return self._next_event()
@@ -688,6 +691,10 @@ class AsyncStream(_StreamBase[EvT_co]):
         return self
 
     async def __anext__(self) -> EvT_co:
+        if self._pending and self._deadline_at is None and self._resumer is None and self._opener is None:  # noqa: SIM102
+            if not self._interrupted:  # the common case, without awaiting _next_event
+                event: EvT_co = self._pending.popleft()
+                return event
         if self._resumer is not None:
             return await self._next_resumed(self._resumer)
         return await self._next_event()

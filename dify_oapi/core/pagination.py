@@ -8,8 +8,8 @@ A pager never loops forever on a server that contradicts itself:
 - a page with the same items as a page already yielded (a server or proxy that ignores ``page``), or a cursor
   already followed (one that ignores ``last_id`` / ``first_id``), raises :class:`PaginationError`: the rest of the
   list cannot be reached, and ending quietly would pass a truncated list off as whole;
-- a page that says ``has_more`` although the items yielded already reach its ``total`` ends the walk cleanly: every
-  item the server counted has been delivered."""
+- a page that says ``has_more`` although the items yielded already reach its ``total`` (or, page style, it is page
+  ``total_pages``) ends the walk cleanly: every item the server counted has been delivered."""
 
 from __future__ import annotations
 
@@ -116,10 +116,18 @@ class _PagerBase:
             walk.pages.add(key)
         walk.items += len(items)
         self._next = next_request(request, page, self._cursor)
-        total = getattr(page, "total", None)
-        if self._next is not None and isinstance(total, int) and not isinstance(total, bool) and walk.items >= total:
-            self._next = None  # has_more, yet every item the server counted is out: the list is complete
+        if self._next is not None and self._past_the_end(walk, request, page):
+            self._next = None  # has_more, yet every item (or page) the server counted is out: the list is complete
         return self._next
+
+    def _past_the_end(self, walk: _Walk, request: Any, page: Page[Any]) -> bool:
+        total = getattr(page, "total", None)
+        if isinstance(total, int) and not isinstance(total, bool) and walk.items >= total:
+            return True
+        total_pages = getattr(page, "total_pages", None)
+        if self._cursor != "page" or not isinstance(total_pages, int) or isinstance(total_pages, bool):
+            return False
+        return int(getattr(request, "page", None) or 1) >= total_pages
 
     def _repeated(self, what: str) -> PaginationError:
         where = self._endpoint or "a pager"

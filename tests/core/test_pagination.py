@@ -12,7 +12,12 @@ import pytest
 from dify_oapi import DifyError, PaginationError
 from dify_oapi.core import Endpoint, Query, Request, Resource, Response
 from dify_oapi.core.resource import apaginate, paginate
-from tests.support import Recorder, make_client
+from tests.support import MODES, Recorder, make_client
+
+
+@pytest.fixture(params=MODES)
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 class Item(Response):
@@ -23,6 +28,8 @@ class ItemPage(Response):
     data: list[Item] = []
     has_more: bool | None = None
     page: int | None = None
+    total: int | None = None
+    total_pages: int | None = None
 
 
 class ListItems(Request):
@@ -195,6 +202,20 @@ async def test_async_past_total_ends_cleanly() -> None:
     rec = bounded(answer)
     assert [i.id async for i in Items(make_client(rec)._transport).aiter(ListItems(limit=1))] == ["p1", "p2"]
     assert len(rec.requests) == 2
+
+
+async def test_page_style_past_total_pages_ends_cleanly(mode: str) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        page = int(request.url.params.get("page", "1"))
+        return _page([f"p{page}"], total_pages=2)
+
+    rec = bounded(answer)
+    items = Items(make_client(rec)._transport)
+    if mode == "sync":
+        got = [i.id for i in items.iter(ListItems(limit=1))]
+    else:
+        got = [i.id async for i in items.aiter(ListItems(limit=1))]
+    assert got == ["p1", "p2"] and len(rec.requests) == 2
 
 
 def test_a_pager_walks_again_from_the_start() -> None:

@@ -347,9 +347,12 @@ class Transport:
         self._check_open()
 
     def _time_left(self, state: _SendState, request: httpx.Request) -> float:
-        """Seconds left before the deadline for the next attempt; APITimeoutError when none are."""
+        """Seconds left before the deadline for the next attempt; APITimeoutError when none are. The first attempt
+        always goes out (with at least 1 ms): time spent before it (encoding, a busy machine) does not cancel it."""
         assert state.deadline_at is not None
         left = state.deadline_at - time.monotonic()
+        if state.attempt == 0:
+            return max(left, 0.001)
         if left <= 0:
             err = deadline_error(f"{state.endpoint.method} {state.endpoint.path}", state.deadline, request)
             self._log(state.endpoint, "deadline", state.attempt, state.started)
@@ -550,14 +553,14 @@ class Transport:
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
+            if chunks and deadline_at is not None and time.monotonic() >= deadline_at:
+                response.close()  # more came past the deadline (a body that never ends); a whole body is kept
+                raise _past(response.request)
             size += len(chunk)
             if size > limit:
                 response.close()
                 raise self.too_large(endpoint, response)
             chunks.append(chunk)
-            if deadline_at is not None and time.monotonic() >= deadline_at:
-                response.close()
-                raise _past(response.request)
         return _joined(response, chunks)
 
     async def aread_json(self, endpoint: Endpoint[Any, Any], response: httpx.Response) -> bytes:

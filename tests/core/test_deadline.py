@@ -179,3 +179,11 @@ async def test_a_slow_upload_ends_at_the_deadline(mode: str) -> None:
         await call(mode, client.dify.v1.file, "upload", request, DEADLINE)
     assert slow.tell() < 200 * 1024  # stopped mid-way, not after sending it all
     assert rec.requests == []  # MockTransport reads the body first: it never got a whole request
+
+
+async def test_the_first_attempt_always_goes_out(mode: str) -> None:
+    """A deadline already spent before the first send (1 µs: encoding takes longer) still sends it, once."""
+    rec = Recorder(answers=[httpx.Response(200, json={"name": "app"})])
+    answer = await call(mode, make_client(rec).dify.v1.app, "info", None, RequestOption(deadline=1e-6))
+    assert answer.name == "app" and len(rec.requests) == 1
+    assert all(value >= 0.001 for value in rec.requests[0].extensions["timeout"].values())

@@ -57,6 +57,6 @@ async def make_api(server: DifyTestServer, mode: str) -> AsyncIterator[Callable[
 
 
 @pytest.fixture
-def user(request: pytest.FixtureRequest, mode: str) -> str:
-    """An end-user id of its own per test and mode (the module's server is shared)."""
-    return f"{request.node.originalname}-{mode}"
+def user(request: pytest.FixtureRequest, mode: str, async_backend: str) -> str:
+    """An end-user id of its own per test, mode and async backend (the module's server is shared)."""
+    return f"{request.node.originalname}-{mode}" + ("" if async_backend == "httpx" else f"-{async_backend}")

@@ -1,6 +1,6 @@
 """The fault matrix as data, and the runner that plays it over real sockets.
 
-A cell is (mode, kind, fault): ``mode`` sync or async; ``kind`` one call kind of the SDK (a blocking POST, a
+A cell is (mode, kind, fault): ``mode`` sync, async, or async on the aiohttp backend; ``kind`` one call kind of the SDK (a blocking POST, a
 streaming POST, a GET, a multipart upload from a path, a binary download); ``fault`` what the server (or the network)
 does. Each fault says, per kind, what must happen (:class:`Expect`): success (with the expected answer) or one exact
 exception type, how many requests the server must have received, how many attempts the SDK must have logged. The
@@ -55,9 +55,10 @@ from dify_oapi.core.resource import Method, Resource, acall_binary, call_binary
 
 from .faultserver import CLOSE, RESET, SILENT, STALL_MAX, Act, Blackhole, FaultServer, Seen, refused_port
 
-Mode = Literal["sync", "async"]
+Mode = Literal["sync", "async", "aiohttp"]
 Kind = Literal["blocking", "stream", "get", "upload", "download"]
-MODES: tuple[Mode, ...] = ("sync", "async")
+MODES: tuple[Mode, ...] = ("sync", "async", "aiohttp")
+"""``aiohttp``: the async calls of a ``Client(async_backend="aiohttp")`` (core/_aiohttp.py)."""
 KINDS: tuple[Kind, ...] = ("blocking", "stream", "get", "upload", "download")
 SAFE_KINDS = frozenset({"get", "download"})
 KIND_CALLS: dict[Kind, str] = {
@@ -614,6 +615,9 @@ def _pool_leaks(http: httpx.Client | httpx.AsyncClient | None) -> int:
     """Connections checked out of the pool (busy, i.e. a response not closed) plus requests still queued."""
     if http is None:
         return 0
+    busy_of = getattr(http._transport, "busy", None)  # the aiohttp transport: answers not closed
+    if busy_of is not None:
+        return int(busy_of())
     pool: Any = getattr(http._transport, "_pool", None)  # httpx.HTTPTransport / AsyncHTTPTransport
     if pool is None:
         return 0
@@ -698,10 +702,10 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
         client = Client(
             base_url=url, api_key=CLIENT_KEY, timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
             stream_read_timeout=STREAM_READ_TIMEOUT, max_retries=MAX_RETRIES, retry_base_delay=RETRY_BASE_DELAY,
-            **dict(fault.client_options),
+            async_backend="aiohttp" if mode == "aiohttp" else "httpx", **dict(fault.client_options),
         )  # fmt: skip
         # sync cells use the client-wide key, async cells a per-call key: both are planted secrets.
-        option = RequestOption.builder().api_key(PER_CALL_KEY).build() if mode == "async" else None
+        option = RequestOption.builder().api_key(PER_CALL_KEY).build() if mode != "sync" else None
         if fault.deadline is not None:
             option = (option or RequestOption()).model_copy(update={"deadline": fault.deadline})
         request = _requests(kind, files[fault.upload_size])

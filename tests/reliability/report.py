@@ -26,6 +26,7 @@ from .matrix import (
     KIND_CALLS,
     KINDS,
     MAX_RETRIES,
+    MODES,
     READ_TIMEOUT,
     RETRY_BASE_DELAY,
     SECRETS,
@@ -100,9 +101,9 @@ def render(run: MatrixRun, sdk_log: str) -> str:
         "408, 500, 502, 504, a proxy's HTML page or a 200 do not).",
         "- **hangs**: the call took longer than its budget: every possible attempt's connect + read timeout, plus "
         "backoff, plus Retry-After, plus 1.5 s (30 s for the 10 MB and 100,000-event cells).",
-        "- **leaked connections**: connections still checked out of the httpx/httpcore pool (a response left open) "
-        "right after the call, plus connections the server still saw open after `close()`/`aclose()`.",
-        "- **secrets found**: the client-wide key (sync cells) and a per-call `RequestOption.api_key` (async cells), "
+        "- **leaked connections**: connections still checked out of the httpx/httpcore pool (or answers not closed "
+        "on the aiohttp transport: a response left open) right after the call, plus connections the server still saw open after `close()`/`aclose()`.",
+        "- **secrets found**: the client-wide key (sync cells) and a per-call `RequestOption.api_key` (async and aiohttp cells), "
         "which error bodies and in-band error events quote back, searched in every log record of every logger at "
         "DEBUG with `DIFY_OAPI_LOG=debug` (root, dify_oapi, httpx, httpcore), the SDK's own log output, exception "
         "`str`/`repr`/`args`/`body`/traceback, the headers of the request an error keeps, its `__cause__`/"
@@ -129,7 +130,7 @@ def render(run: MatrixRun, sdk_log: str) -> str:
         "| --- | --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     lines += [_cell_line(r) for r in run.results]
-    lines += ["", f"Faults: {len(FAULTS)}; kinds: {len(KINDS)}; modes: 2.", ""]
+    lines += ["", f"Faults: {len(FAULTS)}; kinds: {len(KINDS)}; modes: {len(MODES)} (async twice: httpx, aiohttp).", ""]
     return "\n".join(lines)
 
 

@@ -40,8 +40,8 @@ def test_matrix_figures_are_zero(matrix: MatrixRun) -> None:
 
 
 def test_matrix_shape() -> None:
-    """Both modes, every kind, every fault; what is left out says why."""
-    assert {c.mode for c in CELLS} == {"sync", "async"}
+    """Every mode (sync, async, async on aiohttp), every kind, every fault; what is left out says why."""
+    assert {c.mode for c in CELLS} == {"sync", "async", "aiohttp"}
     assert {c.kind for c in CELLS} == {"blocking", "stream", "get", "upload", "download"}
     assert all(reason for _, _, reason in not_applicable())
     assert len(CELLS) >= 200

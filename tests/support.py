@@ -201,11 +201,26 @@ MODES = ["sync", "async"]
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[DifyTestServer]:
-    """One built-in server per test module, indexing in 0.05 s (tests use names unique per mode and test, so the
-    shared state never collides). A conftest takes it with ``from tests.support import server``."""
-    with DifyTestServer(indexing_seconds=0.05) as started:
+def servers() -> Iterator[dict[str, DifyTestServer]]:
+    """The module's built-in servers, one per async backend (started on first use by :func:`server`)."""
+    started: dict[str, DifyTestServer] = {}
+    try:
         yield started
+    finally:
+        for one in started.values():
+            one.stop()
+
+
+@pytest.fixture
+def server(servers: dict[str, DifyTestServer], async_backend: str) -> DifyTestServer:
+    """One built-in server per test module and async backend, indexing in 0.05 s (tests use names unique per mode
+    and test, so the shared state never collides; a test run on both backends gets a server for each). A conftest
+    takes it with ``from tests.support import server, servers``."""
+    found = servers.get(async_backend)
+    if found is None:
+        found = servers[async_backend] = DifyTestServer(indexing_seconds=0.05)
+        found.start()
+    return found
 
 
 @pytest.fixture(params=MODES)

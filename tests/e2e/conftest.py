@@ -7,12 +7,12 @@ import pytest
 
 from dify_oapi import Client
 from dify_oapi.testing import DifyTestServer
-from tests.support import mode, server
+from tests.support import mode, server, servers
 
 from . import harness
 from .harness import Api
 
-__all__ = ["mode", "server"]  # the fixtures shared with tests/features
+__all__ = ["mode", "server", "servers"]  # the fixtures shared with tests/features
 
 HERE = Path(__file__).parent
 

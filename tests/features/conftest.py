@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import mode, server
+from tests.support import mode, server, servers
 
-__all__ = ["mode", "server"]  # the fixtures shared with tests/e2e
+__all__ = ["mode", "server", "servers"]  # the fixtures shared with tests/e2e
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from .errors import (
     InvalidRequestError,
     ResponseTooLargeError,
     UploadChangedError,
+    scrub_model,
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
@@ -236,14 +237,18 @@ class Transport:
 
     # ---- outcomes -----------------------------------------------------------------------------------------------
 
-    def scrub(self, text: str, request: httpx.Request | None = None) -> str:
-        """``text`` with every key this Client knows, and the key ``request`` carried, replaced by ``***``."""
+    def _secrets_of(self, request: httpx.Request | None) -> list[str]:
+        """Every key this Client knows, and the key ``request`` carried."""
         secrets = list(self._secrets)
         if request is not None:
             auth = request.headers.get("authorization", "")
             if auth.lower().startswith("bearer ") and len(auth) > 7:
                 secrets.append(auth[7:].strip())
-        for secret in secrets:
+        return secrets
+
+    def scrub(self, text: str, request: httpx.Request | None = None) -> str:
+        """``text`` with every key this Client knows, and the key ``request`` carried, replaced by ``***``."""
+        for secret in self._secrets_of(request):
             if secret:
                 text = text.replace(secret, "***")
         return text
@@ -391,10 +396,7 @@ class Transport:
 
     def parse(self, endpoint: Endpoint[Any, RespT], response: httpx.Response, content: bytes) -> RespT:
         try:
-            parsed = endpoint.parse(content)
-            if isinstance(parsed, Response):
-                parsed._set_http(response.status_code, response.headers, content)  # pyright: ignore[reportPrivateUsage]
-            return parsed
+            parsed: RespT = endpoint.parse(content)
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{endpoint.method} {endpoint.path}: unexpected answer: {validation_message(exc)}",
@@ -402,6 +404,16 @@ class Transport:
                 status_code=response.status_code,
                 request=response.request,
             ) from None
+        secrets = self._secrets_of(response.request)
+        if _may_quote(content, secrets):
+            # A server may echo the key it got (an indexing status's ``error``, a failed run's message): every string
+            # of the answer is scrubbed after parsing (so a short key never breaks the JSON), raw_body too.
+            parsed = typing.cast(RespT, scrub_model(parsed, lambda part: self.scrub(part, response.request)))
+            for secret in secrets:
+                content = content.replace(secret.encode(), b"***")
+        if isinstance(parsed, Response):
+            parsed._set_http(response.status_code, response.headers, content)  # pyright: ignore[reportPrivateUsage]
+        return parsed
 
     # ---- sending ------------------------------------------------------------------------------------------------
 
@@ -626,6 +638,16 @@ class Transport:
 
     def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
+
+
+def _may_quote(content: bytes, secrets: list[str]) -> bool:
+    """Whether a JSON body may hold one of ``secrets`` in a string: as it is, or spelt with JSON escapes (``\\u0061``
+    or ``\\/`` for ASCII characters; a key is printable ASCII). A few substring searches per answer."""
+    if not secrets:
+        return False
+    if b"\\u00" in content or b"\\/" in content:
+        return True
+    return any(secret and secret.encode() in content for secret in secrets)
 
 
 def _ends_with_v1(base_url: str) -> bool:

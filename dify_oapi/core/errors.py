@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import httpx
+from pydantic import BaseModel
 
 __all__ = [
     "APIConnectionError",
@@ -94,6 +95,7 @@ __all__ = [
     "WorkflowVersionExecutionNotAllowedError",
     "error_class_for_code",
     "redact_request",
+    "scrub_model",
     "scrub_strings",
 ]
 
@@ -161,6 +163,35 @@ def scrub_strings(value: Any, scrub: Callable[[str], str]) -> Any:
         return {scrub(str(k)): scrub_strings(v, scrub) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
     if isinstance(value, list):
         return [scrub_strings(v, scrub) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value
+
+
+def scrub_model(value: Any, scrub: Callable[[str], str]) -> Any:
+    """``value`` (a parsed answer: a model, or lists and dicts of models and JSON values) with ``scrub`` applied to
+    every string it holds, fields and extra fields of models included, in place for models (their type and their
+    enum values are kept); containers are rebuilt. For answers whose body quoted a key (a server may echo the
+    ``Authorization`` it got in an ``error`` field)."""
+    if type(value) is str:
+        return scrub(value)
+    if isinstance(value, BaseModel):
+        fields = vars(value)
+        for name in list(fields):
+            fields[name] = scrub_model(fields[name], scrub)
+        extra = value.__pydantic_extra__
+        if extra:
+            object.__setattr__(
+                value, "__pydantic_extra__", {scrub(name): scrub_model(item, scrub) for name, item in extra.items()}
+            )
+        return value
+    if isinstance(value, dict):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():  # pyright: ignore[reportUnknownVariableType]
+            out[scrub(k) if type(k) is str else k] = scrub_model(v, scrub)  # pyright: ignore[reportUnknownArgumentType]
+        return out
+    if isinstance(value, list):
+        return [scrub_model(v, scrub) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, tuple):
+        return tuple(scrub_model(v, scrub) for v in value)  # pyright: ignore[reportUnknownVariableType]
     return value
 
 

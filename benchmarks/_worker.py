@@ -330,6 +330,24 @@ def floor_concurrency(st: State, url: str, n: int, concurrency: int, **_: Any) -
     return _concurrency_sample(url, n, concurrency, httpx.AsyncClient, call)
 
 
+def floor_sdk_limits_concurrency(st: State, url: str, n: int, concurrency: int, **_: Any) -> Any:
+    """The floor again, with the pool limits the SDK gives its own httpx.AsyncClient: what httpcore costs there."""
+    import httpx
+
+    try:
+        from dify_oapi.core._pools import LIMITS as limits
+    except ImportError:
+        return {"error": "the SDK's pool limits are not where this benchmark looks (dify_oapi.core._pools.LIMITS)"}
+    target, body, headers = url + "/chat-messages", _body(), _headers()
+
+    async def call(client: Any) -> Any:
+        return (await client.post(target, json=body, headers=headers)).json()
+
+    result = _concurrency_sample(url, n, concurrency, lambda: httpx.AsyncClient(limits=limits), call)
+    result["limits"] = f"max_connections={limits.max_connections}, max_keepalive={limits.max_keepalive_connections}"
+    return dict(result)
+
+
 # --- peers -----------------------------------------------------------------------------------------------------------
 # dify-client-python (module dify_client: Client / AsyncClient, typed pydantic answers and stream events)
 
@@ -588,6 +606,7 @@ CASES: dict[str, dict[str, Callable[..., dict[str, Any]]]] = {
         "stream_async": floor_stream_async,
         "concurrency": floor_concurrency,
     },
+    "floor-sdk-limits": {"concurrency": floor_sdk_limits_concurrency},
     "ours": {
         "chat_blocking": ours_chat_blocking,
         "info": ours_info,

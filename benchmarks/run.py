@@ -307,13 +307,15 @@ def cpus() -> tuple[int | None, int | None, str]:
     return mine[0], mine[1], f"server on CPU {mine[0]}, clients on CPU {mine[1]}"
 
 
-def versions(python: str) -> dict[str, str]:
-    code = (
-        "import importlib.metadata as m, json\nout = {}\n"
-        "for d in ('httpx', 'httpcore', 'pydantic', 'pydantic-core', 'httpx-sse', 'aiohttp', 'dify-oapi'):\n"
-        "    try: out[d] = m.version(d)\n    except m.PackageNotFoundError: pass\nprint(json.dumps(out))"
-    )
-    return dict(json.loads(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout))
+def versions() -> dict[str, str]:
+    """Versions in this interpreter (the project's venv: ours and the floor run on it)."""
+    import importlib.metadata as meta
+
+    out = {}
+    for dist in ("httpx", "httpcore", "pydantic", "pydantic-core", "httpx-sse", "aiohttp", "dify-oapi"):
+        with contextlib.suppress(meta.PackageNotFoundError):
+            out[dist] = meta.version(dist)
+    return out
 
 
 def _record(row: Row, who: str, result: dict[str, Any], per: str) -> None:
@@ -342,7 +344,7 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
     peer_versions: dict[str, str] = {}
     peer_na: dict[str, str] = {}
     if not opts.no_peers:
-        mine = versions(python)
+        mine = versions()
         pins = [f"{d}=={mine[d]}" for d in ("httpx", "pydantic") if d in mine]
         for name in opts.peers:
             log(f"peer venv: {name} (first run installs it into {opts.venvs})")
@@ -359,12 +361,14 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
         with server(opts.events, server_cpu) as url:
             log(f"server up at {url} ({pinning})")
             workers["ours"] = workers["floor"] = Worker(python, client_cpu, work, opts.timeout)
+            workers["floor-sdk-limits"] = workers["floor"]
             for name, py in peers.items():
                 workers[name] = Worker(py, client_cpu, work, opts.timeout)
             aio = workers["ours"].ask(who="ours", row="aiohttp_available")
             in_worker = ["chat_blocking", "info", "stream_sync", "stream_async", "concurrency"]
             for rid in [*in_worker, "import", "first_call", "upload"]:
-                rows[rid].contenders = ["floor", "ours", *(["ours-aiohttp"] if rid == "concurrency" else []), *PEERS]
+                extra = ["floor-sdk-limits", "ours-aiohttp"] if rid == "concurrency" else []
+                rows[rid].contenders = ["floor", "ours", *extra, *PEERS]
                 for name in PEERS:
                     if opts.no_peers:
                         rows[rid].na[name] = "not run (--no-peers)"
@@ -526,7 +530,7 @@ def summarize(rows: dict[str, Row], opts: argparse.Namespace, started: dt.dateti
             "load_average": [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None,
             "python": f"{platform.python_implementation()} {platform.python_version()}",
         },
-        "versions": versions(sys.executable),
+        "versions": versions(),
         "peers": {
             name: {"version": peer_versions.get(name), "na": peer_na.get(name), "note": PEER_NOTES[name]}
             for name in (opts.peers if not opts.no_peers else ())
@@ -544,7 +548,9 @@ def _cpu_model() -> str:
 
 
 def _fmt(x: float) -> str:
-    return "n/a" if not math.isfinite(x) else f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
+    if not math.isfinite(x):
+        return "n/a"
+    return f"{x:.4f}" if abs(x) < 0.01 else f"{x:,.3f}" if abs(x) < 10 else f"{x:,.1f}"
 
 
 def markdown(data: dict[str, Any]) -> str:
@@ -618,6 +624,13 @@ def markdown(data: dict[str, Any]) -> str:
                 extra += f" (peak RSS +{_fmt(c['rss_growth_mib'])} MiB)" if "rss_growth_mib" in c else ""
                 lines.append(f"| {r['id']} | {r['unit']} | {who}{extra} | {_fmt(c['median'])} | "
                              f"{_fmt(c['min'])}..{_fmt(c['max'])} | {c['spread_pct']:.0f}% |")  # fmt: skip
+    conc = next(r for r in data["rows"] if r["id"] == "concurrency")
+    sdk_limits = conc["contenders"].get("floor-sdk-limits", {})
+    if "ratio" in sdk_limits:
+        lines += ["", f"Concurrency: raw `httpx.AsyncClient` given the pool limits the SDK uses for its own httpx client "
+                  f"runs at a cost ratio of {_fmt(sdk_limits['ratio']['median'])} against the default-limits floor "
+                  f"(ours on httpx: {_fmt(conc['contenders'].get('ours', {}).get('ratio', {}).get('median', math.nan))}"
+                  "): what is left between them is the SDK's own cost."]  # fmt: skip
     b = next(r for r in data["rows"] if r["id"] == "builder")
     if "builder_extra_us" in b:
         lines += ["", f"Builder: {_fmt(b['builder_extra_us']['median'])} µs extra per request built through the fluent "

@@ -40,7 +40,10 @@ def test_tiny_run_writes_every_row_with_finite_ratios(tmp_path: Path) -> None:
         assert math.isfinite(ours["ratio"]["median"]), rid
         for peer in ("dify-client-python", "dify-oapi2", "dify-python-sdk"):
             assert rows[rid]["contenders"][peer] == {"na": "not run (--no-peers)"}
-    assert rows["concurrency"]["contenders"]["ours"]["connections"] >= 1
+    conc = rows["concurrency"]["contenders"]
+    assert conc["ours"]["connections"] >= 1
+    for who in ("ours-aiohttp", "floor-sdk-limits"):  # measured when this checkout has it, else n/a and why
+        assert "ratio" in conc[who] or conc[who]["na"], who
     assert rows["upload"]["contenders"]["ours"]["rss_growth_mib"] >= 0
     assert not (tmp_path / "venvs").exists()  # --no-peers creates no venv
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")

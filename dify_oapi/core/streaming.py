@@ -593,6 +593,7 @@ class AsyncStream(_StreamBase[EvT_co]):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._read_done: asyncio.Event | None = None
         self._opening: asyncio.Future[httpx.Response] | None = None  # the open in flight, for aclose() to cancel
+        self._open_error: Exception | None = None  # what the open raised: raised again, never a normal end
 
     def _lost(self) -> StreamIncompleteError:
         where = self._endpoint.path
@@ -612,6 +613,7 @@ class AsyncStream(_StreamBase[EvT_co]):
         except APIConnectionError:
             if await self._resume(resumer) is None:
                 raise
+            self._open_error = None  # resumed (or ended normally): the failed open is behind it
             return self
 
     async def _resume(self, resumer: Resumer) -> bool | None:
@@ -654,8 +656,10 @@ class AsyncStream(_StreamBase[EvT_co]):
                 opening.add_done_callback(_discard_answer)
             self._interrupted = True  # the POST may be out: it must not be sent again
             raise
-        except BaseException:
+        except BaseException as exc:
             self._done = self._released = True
+            if isinstance(exc, Exception):
+                self._open_error = exc
             raise
         finally:
             self._opening = None
@@ -673,6 +677,8 @@ class AsyncStream(_StreamBase[EvT_co]):
                 self._json_answer(content)
             except BaseException as exc:
                 await self._release(exc)
+                if isinstance(exc, Exception):
+                    self._open_error = exc
                 raise
         return self
 
@@ -716,6 +722,8 @@ class AsyncStream(_StreamBase[EvT_co]):
     async def _next_event(self) -> EvT_co:
         if self._interrupted:
             raise self._lost()
+        if self._open_error is not None:  # the open failed (e.g. the deadline passed first): it keeps failing
+            raise self._open_error
         if self._opener is not None:
             await self._open()
         while True:

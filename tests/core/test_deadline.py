@@ -188,3 +188,16 @@ async def test_the_first_attempt_always_goes_out(mode: str) -> None:
     answer = await call(mode, make_client(rec).dify.v1.app, "info", None, RequestOption(deadline=1e-6))
     assert answer.name == "app" and len(rec.requests) == 1
     assert all(value >= 0.001 for value in rec.requests[0].extensions["timeout"].values())
+
+
+async def test_an_async_stream_whose_open_passed_the_deadline_keeps_raising() -> None:
+    """The headers never come: the open raises at the deadline, and a later ``__anext__`` raises again (it was a
+    normal end of iteration on a loaded machine, where the deadline passed while opening)."""
+    with FaultServer([SILENT]) as server:
+        client = Client(base_url=server.url, api_key="app-k", stream_read_timeout=30.0)
+        stream = client.chat.v1.message.astream(REQUEST, DEADLINE)
+        with pytest.raises(APITimeoutError, match="deadline"):
+            await stream.__anext__()
+        with pytest.raises(APITimeoutError, match="deadline"):
+            await stream.__anext__()
+        await client.aclose()

@@ -150,11 +150,12 @@ def ours_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
     return _timed(run)
 
 
-def ours_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
+def ours_stream_async(st: State, url: str, backend: str | None = None, **_: Any) -> dict[str, Any]:
     req = _ours_request()
+    kw = {"async_backend": backend} if backend else {}
 
     async def run() -> int:
-        client = _get(st, lambda: _ours_client(url))
+        client = _get(st, lambda: _ours_client(url, **kw))
         count = 0
         async with client.chat.v1.message.astream(req) as stream:
             async for _event in stream:
@@ -618,6 +619,7 @@ CASES: dict[str, dict[str, Callable[..., dict[str, Any]]]] = {
     },
     "ours-aiohttp": {
         "concurrency": lambda st, **kw: ours_concurrency(st, backend="aiohttp", **kw),
+        "stream_async": lambda st, **kw: ours_stream_async(st, backend="aiohttp", **kw),
     },
     "dify-client-python": {
         "chat_blocking": dcp_chat_blocking,

@@ -367,7 +367,9 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
             aio = workers["ours"].ask(who="ours", row="aiohttp_available")
             in_worker = ["chat_blocking", "info", "stream_sync", "stream_async", "concurrency"]
             for rid in [*in_worker, "import", "first_call", "upload"]:
-                extra = ["floor-sdk-limits", "ours-aiohttp"] if rid == "concurrency" else []
+                extra = {"concurrency": ["floor-sdk-limits", "ours-aiohttp"], "stream_async": ["ours-aiohttp"]}.get(
+                    rid, []
+                )
                 rows[rid].contenders = ["floor", "ours", *extra, *PEERS]
                 for name in PEERS:
                     if opts.no_peers:
@@ -376,7 +378,8 @@ def run(opts: argparse.Namespace) -> dict[str, Any]:
                         rows[rid].na[name] = peer_na[name]
             rows["builder"].contenders = ["ours"]
             if not aio.get("available"):
-                rows["concurrency"].na["ours-aiohttp"] = aio.get("reason") or aio.get("error", "unavailable")
+                for rid in ("concurrency", "stream_async"):
+                    rows[rid].na["ours-aiohttp"] = aio.get("reason") or aio.get("error", "unavailable")
             else:
                 workers["ours-aiohttp"] = workers["ours"]
             small = Path(work) / "small.bin"

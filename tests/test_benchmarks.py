@@ -44,6 +44,8 @@ def test_tiny_run_writes_every_row_with_finite_ratios(tmp_path: Path) -> None:
     assert conc["ours"]["connections"] >= 1
     for who in ("ours-aiohttp", "floor-sdk-limits"):  # measured when this checkout has it, else n/a and why
         assert "ratio" in conc[who] or conc[who]["na"], who
+    aio_stream = rows["stream_async"]["contenders"]["ours-aiohttp"]
+    assert "ratio" in aio_stream or aio_stream["na"]
     assert rows["upload"]["contenders"]["ours"]["rss_growth_mib"] >= 0
     assert not (tmp_path / "venvs").exists()  # --no-peers creates no venv
     text = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")

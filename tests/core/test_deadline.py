@@ -201,3 +201,18 @@ async def test_an_async_stream_whose_open_passed_the_deadline_keeps_raising() ->
         with pytest.raises(APITimeoutError, match="deadline"):
             await stream.__anext__()
         await client.aclose()
+
+
+def test_a_sync_stream_left_idle_is_released_at_its_deadline() -> None:
+    """The deadline's timer releases the connection of a stream nobody reads (a blocked read would be woken the
+    same way); the next read raises APITimeoutError."""
+    rec = Recorder(answers=[lambda r: httpx.Response(200, headers={"content-type": "text/event-stream"},
+                                                     content=_endless_sync())])  # fmt: skip
+    stream = make_client(rec).chat.v1.message.stream(REQUEST, DEADLINE)
+    for _ in range(400):  # liveness bound: 4 s
+        if stream.closed:
+            break
+        time.sleep(0.01)
+    assert stream.closed and stream.response.is_closed
+    with pytest.raises(APITimeoutError, match="deadline"):
+        next(stream)

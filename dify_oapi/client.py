@@ -9,27 +9,21 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self, TypeVar, Unpack, overload
 
 import httpx
-from pydantic import ConfigDict, Field
 
-from .core._log import configure_from_env
-from .core._pools import AsyncBackend, check_async_backend
-from .core._transport import Transport
-from .core.builder import Builder, Setter
-from .core.config import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Config, to_timeout
-from .core.endpoint import HttpMethod
-from .core.hooks import Hook
-from .core.model import Request
-from .core.option import RequestOption
-from .core.retry import RetryPolicy
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the core is imported by a Client's __init__, not with this module (import time)
+    from ._client_builder import ClientBuilder, ClientOptions
     from .api.chat.service import ChatService
     from .api.completion.service import CompletionService
     from .api.dify.service import DifyService
     from .api.knowledge_base.service import KnowledgeBaseService
     from .api.workflow.service import WorkflowService
+    from .core._pools import AsyncBackend
     from .core._raw import RawCall
+    from .core.config import Config
+    from .core.endpoint import HttpMethod
     from .core.events import StreamEvent
+    from .core.hooks import Hook
+    from .core.option import RequestOption
     from .core.streaming import AsyncStream, Stream
 
 __all__ = ["SERVICES", "Client", "ClientBuilder", "ClientOptions"]
@@ -85,6 +79,12 @@ class Client:
     ) -> None:
         import os
 
+        from .core._log import configure_from_env
+        from .core._pools import check_async_backend
+        from .core._transport import Transport
+        from .core.config import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Config, to_timeout
+        from .core.retry import RetryPolicy
+
         if max_retries is not None and max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         _check_deadline(deadline)
@@ -117,6 +117,8 @@ class Client:
 
     @staticmethod
     def builder() -> ClientBuilder:
+        from ._client_builder import ClientBuilder
+
         return ClientBuilder()
 
     def with_options(
@@ -140,6 +142,8 @@ class Client:
         again, in any case, replaces it). Closing the derived Client leaves this one's pools open; closing this
         Client closes them for every Client derived from it.
         """
+        from .core.config import to_timeout
+
         if max_retries is not None and max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if stream_read_timeout is not None and stream_read_timeout <= 0:
@@ -334,50 +338,11 @@ def _check_deadline(deadline: float | None) -> None:
         raise ValueError("deadline must be a number of seconds > 0")
 
 
-class ClientOptions(Request):
-    """What ``Client.builder()`` collects; see :class:`Client` for each option."""
+def __getattr__(name: str) -> Any:
+    if name in ("ClientBuilder", "ClientOptions"):  # imported on first use: they need the core's builder and models
+        from . import _client_builder
 
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
-
-    base_url: str | None = None
-    api_key: str | None = Field(default=None, repr=False)
-    dataset_api_key: str | None = Field(default=None, repr=False)
-    timeout: float | httpx.Timeout | None = None
-    max_retries: int | None = Field(default=None, ge=0)
-    default_user: str | None = None
-    headers: dict[str, str] | None = Field(default=None, repr=False)
-    stream_read_timeout: float | None = Field(default=None, gt=0)
-    retry_base_delay: float | None = Field(default=None, ge=0)
-    http_client: httpx.Client | None = None
-    async_http_client: httpx.AsyncClient | None = None
-    check_inputs: bool | None = None
-    hooks: list[Hook] | None = None
-    trust_env: bool = True
-    max_response_bytes: int | None = Field(default=None, ge=1)
-    deadline: float | None = Field(default=None, gt=0)
-    async_backend: AsyncBackend | None = None
-
-
-class ClientBuilder(Builder[ClientOptions]):
-    base_url: Setter[Self, str | None]
-    api_key: Setter[Self, str | None]
-    dataset_api_key: Setter[Self, str | None]
-    timeout: Setter[Self, float | httpx.Timeout | None]
-    max_retries: Setter[Self, int | None]
-    default_user: Setter[Self, str | None]
-    headers: Setter[Self, dict[str, str] | None]
-    stream_read_timeout: Setter[Self, float | None]
-    retry_base_delay: Setter[Self, float | None]
-    http_client: Setter[Self, httpx.Client | None]
-    async_http_client: Setter[Self, httpx.AsyncClient | None]
-    check_inputs: Setter[Self, bool | None]
-    hooks: Setter[Self, list[Hook] | None]
-    trust_env: Setter[Self, bool]
-    max_response_bytes: Setter[Self, int | None]
-    deadline: Setter[Self, float | None]
-    async_backend: Setter[Self, AsyncBackend | None]
-
-    def build(self) -> Client:  # type: ignore[override]  # pyright: ignore[reportIncompatibleMethodOverride]
-        options = super().build()
-        values: dict[str, Any] = {name: getattr(options, name) for name in options.model_fields_set}
-        return Client(**values)
+        value = getattr(_client_builder, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

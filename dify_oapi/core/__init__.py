@@ -1,30 +1,35 @@
-"""The SDK's core: transport, endpoints, builders, models, streams, errors. Service code builds on these."""
+"""The SDK's core: transport, endpoints, builders, models, streams, errors. Service code builds on these.
+
+The names below are imported on first use (``import dify_oapi`` stays light); type checkers see them as usual."""
 
 from __future__ import annotations
 
-from .builder import Builder, Setter
-from .endpoint import Endpoint
-from .events import ErrorEvent, StreamEvent, event_union
-from .model import (
-    ALWAYS,
-    Body,
-    File,
-    Form,
-    FormJson,
-    JsonObject,
-    Path,
-    Query,
-    Request,
-    Response,
-    SimpleResult,
-    Timestamp,
-    User,
-)
-from .option import RequestOption
-from .pagination import AsyncPager, Pager
-from .resource import Method, Resource, iter_endpoints
-from .retry import RetryPolicy
-from .streaming import AsyncBinaryResponse, AsyncStream, BinaryResponse, Stream
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .builder import Builder, Setter
+    from .endpoint import Endpoint
+    from .events import ErrorEvent, StreamEvent, event_union
+    from .model import (
+        ALWAYS,
+        Body,
+        File,
+        Form,
+        FormJson,
+        JsonObject,
+        Path,
+        Query,
+        Request,
+        Response,
+        SimpleResult,
+        Timestamp,
+        User,
+    )
+    from .option import RequestOption
+    from .pagination import AsyncPager, Pager
+    from .resource import Method, Resource, iter_endpoints
+    from .retry import RetryPolicy
+    from .streaming import AsyncBinaryResponse, AsyncStream, BinaryResponse, Stream
 
 __all__ = [
     "ALWAYS",
@@ -58,3 +63,51 @@ __all__ = [
     "event_union",
     "iter_endpoints",
 ]
+
+_WHERE = {
+    "Builder": "builder",
+    "Setter": "builder",
+    "Endpoint": "endpoint",
+    "ErrorEvent": "events",
+    "StreamEvent": "events",
+    "event_union": "events",
+    "ALWAYS": "model",
+    "Body": "model",
+    "File": "model",
+    "Form": "model",
+    "FormJson": "model",
+    "JsonObject": "model",
+    "Path": "model",
+    "Query": "model",
+    "Request": "model",
+    "Response": "model",
+    "SimpleResult": "model",
+    "Timestamp": "model",
+    "User": "model",
+    "RequestOption": "option",
+    "AsyncPager": "pagination",
+    "Pager": "pagination",
+    "Method": "resource",
+    "Resource": "resource",
+    "iter_endpoints": "resource",
+    "RetryPolicy": "retry",
+    "AsyncBinaryResponse": "streaming",
+    "AsyncStream": "streaming",
+    "BinaryResponse": "streaming",
+    "Stream": "streaming",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

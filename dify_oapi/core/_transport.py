@@ -46,6 +46,7 @@ from .streaming import DEADLINE, DEADLINE_SLACK, deadline_error
 __all__ = ["Transport"]
 
 RespT = TypeVar("RespT")
+T = TypeVar("T")
 MAX_ERROR_BODY = 64 * 1024
 
 
@@ -236,6 +237,14 @@ class Transport:
         return _Attempt(request, stack)
 
     # ---- outcomes -----------------------------------------------------------------------------------------------
+
+    def scrub_event(self, event: T, data: str, request: httpx.Request) -> T:
+        """A stream event parsed from ``data`` with any key it quotes replaced by ``***`` (see :meth:`parse`)."""
+        secrets = self._secrets_of(request)
+        if not _may_quote_text(data, secrets):
+            return event
+        scrubbed: T = scrub_model(event, lambda part: self.scrub(part, request))
+        return scrubbed
 
     def _secrets_of(self, request: httpx.Request | None) -> list[str]:
         """Every key this Client knows, and the key ``request`` carried."""
@@ -648,6 +657,15 @@ def _may_quote(content: bytes, secrets: list[str]) -> bool:
     if b"\\u00" in content or b"\\/" in content:
         return True
     return any(secret and secret.encode() in content for secret in secrets)
+
+
+def _may_quote_text(data: str, secrets: list[str]) -> bool:
+    """:func:`_may_quote` for a stream event's text."""
+    if not secrets:
+        return False
+    if "\\u00" in data or "\\/" in data:
+        return True
+    return any(secret and secret in data for secret in secrets)
 
 
 def _ends_with_v1(base_url: str) -> bool:

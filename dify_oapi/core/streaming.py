@@ -261,6 +261,7 @@ class _StreamBase(Generic[EvT_co]):
                 body=self._transport.scrub(frame.data[:4096], self.response.request), status_code=self.status_code,
                 request=self.response.request,
             ) from None  # fmt: skip
+        event = self._transport.scrub_event(event, frame.data, self.response.request)  # a key it quotes: ***
         name = getattr(event, "event", "")
         if name == "ping":
             return None

@@ -113,3 +113,28 @@ async def test_raw_requests_are_scrubbed_too(mode: str) -> None:
     client = make_client(rec)
     answer = await call(mode, client, "request", "GET", "/info")
     assert answer == {"echo": "***", "list": ["***", 1, None, True]}
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_key_echoed_in_a_stream_event_is_scrubbed(mode: str) -> None:
+    from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
+
+    events = [
+        {"event": "message", "message_id": "m", "conversation_id": "c", "answer": "your key is KEY"},
+        {"event": "message_end", "message_id": "m", "conversation_id": "c", "metadata": {"note": "KEY"}},
+    ]
+    raw = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        key = request.headers["authorization"].removeprefix("Bearer ").encode()
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=raw.replace(b"KEY", key))
+
+    client = make_client(Recorder(default=handler))
+    request = ChatMessageRequest.builder().query("q").user("u").build()
+    if mode == "sync":
+        got = list(client.chat.v1.message.stream(request))
+    else:
+        async with client.chat.v1.message.astream(request) as stream:
+            got = [e async for e in stream]
+    assert [getattr(e, "answer", None) for e in got][:1] == ["your key is ***"]
+    assert_no_key(*(repr(e) for e in got), *(e.model_dump_json() for e in got))

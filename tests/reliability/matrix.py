@@ -191,6 +191,20 @@ def ok(kind: Kind, payload: int | None = None) -> Act:
     )  # fmt: skip
 
 
+def echo(kind: Kind) -> Act:
+    """A good answer that quotes the Authorization header it got (the SDK must scrub it from the answer)."""
+    if kind == "blocking":
+        return Act(200, lambda s: _json({**_message(f"echo {_auth(s)}"), "mode": "chat"}))
+    if kind == "stream":
+        return Act(200, lambda s: sse(PING, _message(f"echo {_auth(s)}"), END), headers=SSE_HEADERS, framing="chunked")
+    if kind == "get":
+        return Act(200, lambda s: _json({"name": "app", "mode": "chat", "description": f"echo {_auth(s)}"}))
+    return Act(201, lambda s: _json({"id": "file-1", "name": f"echo {_auth(s)}", "size": len(_file_part(s))}))
+
+
+ECHOED = len("echo Bearer ***")
+
+
 def error(status: int, code: str, headers: tuple[tuple[str, str], ...] = ()) -> Act:
     """A Dify JSON error whose message quotes the Authorization header it got (the SDK must scrub it)."""
     return Act(
@@ -409,6 +423,14 @@ FAULTS: list[Fault] = [
               "upload": f"file:file-1:{TEN_MB}",
               "download": f"bytes:{TEN_MB}:{TEN_MB_PNG_SHA}",
           }[k]), heavy=True, upload_size=TEN_MB),
+    Fault("200 answer quoting the key it got (scrubbed from the answer)",
+          lambda k: "a binary answer is the file's bytes, returned as they are" if k == "download" else [echo(k)],
+          lambda k: Expect(None, 1, value={
+              "blocking": f"answer:{ECHOED}:echo Bearer ***",
+              "stream": f"events:1:{ECHOED}:message_end",
+              "get": f"app:app:{ECHOED}",
+              "upload": default_value("upload"),
+          }.get(k))),
     Fault("2 MiB answer, Client(max_response_bytes=1 MiB) (JSON answers capped; events and files not)",
           lambda k: [ok(k, None if k == "upload" else OVER_CAP)],
           lambda k: {

@@ -20,19 +20,11 @@ _SOCKETS = ("DifyTestServer", "dify_server", "dify_client", "FaultServer", "make
 """A module mentioning one of these talks to a real server over loopback."""
 _OWN = ("test_matrix.py", "test_async_backend.py")  # choose their backend themselves
 _texts: dict[Path, str] = {}
-_NOT_DOUBLED = {
-    # Hooks see an event when the stream parses it, not when the caller takes it (core/streaming.py): a stream whose
-    # events all arrive in one read (aiohttp hands over everything received; httpx does too when the network
-    # coalesces) reports them all, and its terminal event, to hooks even when the caller leaves after the first.
-    # These two tests assume one event per read; left for the streaming code, see CHANGELOG.
-    "test_stream_errors_and_leaving_early",
-    "test_a_stream_left_early_and_a_broken_stream_end_their_spans",
-}
 
 
 def _over_sockets(metafunc: pytest.Metafunc) -> bool:
     path = Path(str(metafunc.definition.path))
-    if path.name in _OWN or not path.name.startswith("test_") or metafunc.function.__name__ in _NOT_DOUBLED:
+    if path.name in _OWN or not path.name.startswith("test_"):
         return False
     text = _texts.get(path)
     if text is None:

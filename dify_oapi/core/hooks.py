@@ -9,8 +9,9 @@ moment of every call.
                    completion or workflow answer also gives ``usage`` and ``latency`` (its ``metadata.usage``,
                    or the workflow run's ``data.total_tokens`` / ``data.elapsed_time``)
 ``retry``          an attempt failed and another is scheduled (``status`` or ``error_type``, ``retry_delay``)
-``stream_event``   a stream event was parsed (``event``: its name; pings are not reported)
-``stream_end``     a stream ended: ``completed`` (its final event was seen) or left early; ``events`` the count;
+``stream_event``   the caller took a stream event (``event``: its name; pings are not reported)
+``stream_end``     a stream ended: ``completed`` (the caller took its final event, or reached its end) or left
+                   early / closed / freed; ``events`` the count taken;
                    ``usage`` and ``latency`` from the run's final event (``message_end`` / ``workflow_finished``)
 ``error``          the call failed for good (``status`` for an HTTP error, ``error_type`` the SDK error class)
 =================  ==========================================================================================
@@ -174,7 +175,8 @@ class CallTrace:
             self.latency = float(elapsed)
 
     def stream_finished(self, exc: BaseException | None, completed: bool) -> None:
-        """The stream stopped: ``exc`` the error it raised (None, or GeneratorExit when the caller left early)."""
+        """The stream stopped: ``exc`` the error it raised (None, or GeneratorExit when the caller left early);
+        ``completed`` whether the caller took its final event or reached its end."""
         if self.done:
             return
         if exc is None or isinstance(exc, GeneratorExit):

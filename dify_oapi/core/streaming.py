@@ -143,6 +143,8 @@ class _StreamBase(Generic[EvT_co]):
         self._closing = False  # close()/aclose() was called
         self._reading = False  # a read is in progress (in another thread or task, when close() sees it)
         self._trace: CallTrace | None = None  # the hooks of the call, if any (core/hooks.py)
+        self._completed = False  # the caller took the final event, or reached the end (what the hooks report)
+        self._answer_only = False  # a JSON answer is the one item (not an event to the hooks)
         self._deadline_at: float | None = None  # RequestOption.deadline: when it ends (time.monotonic())
         self._deadline: float | None = None
         self._expired = False  # the deadline passed: every read raises APITimeoutError
@@ -269,14 +271,19 @@ class _StreamBase(Generic[EvT_co]):
             raise self._error(event)
         if name in self._endpoint.terminal:
             self._terminal_seen = True
-        if self._trace is not None:
-            self._trace.stream_event(event)
         return event
+
+    def _taken(self, trace: CallTrace, event: Any) -> None:
+        """The caller takes ``event`` (the hooks hear of it now, not when it was parsed: one read may hold many)."""
+        if self._terminal_seen and (not self._pending or getattr(event, "event", None) in self._endpoint.terminal):
+            self._completed = True
+        if not self._answer_only:
+            trace.stream_event(event)
 
     def _stopped(self, exc: BaseException | None) -> None:
         """Tell the hooks the stream ended (completed, left early, or ``exc``); only the first call counts."""
         if self._trace is not None:
-            self._trace.stream_finished(exc, self._terminal_seen)
+            self._trace.stream_finished(exc, self._completed)
 
     def _error(self, event: ErrorEvent) -> APIStatusError:
         status = event.status or 500
@@ -327,7 +334,7 @@ class _StreamBase(Generic[EvT_co]):
             )  # fmt: skip
         as_json = _json_endpoint(self._endpoint)
         self._pending.append(self._transport.parse(as_json, response, content))
-        self._terminal_seen = True
+        self._terminal_seen = self._answer_only = True
 
 
 def _is_error_body(fields: dict[str, Any]) -> bool:
@@ -387,7 +394,7 @@ class Stream(_StreamBase[EvT_co]):
         return self
 
     def __next__(self) -> EvT_co:
-        if self._pending and self._deadline_at is None and self._resumer is None:
+        if self._pending and self._deadline_at is None and self._resumer is None and self._trace is None:
             event: EvT_co = self._pending.popleft()  # the common case, without a call: what _next_event does first
             return event
         if self._resumer is not None:
@@ -447,6 +454,8 @@ class Stream(_StreamBase[EvT_co]):
                 raise expired
             if self._pending:
                 event: EvT_co = self._pending.popleft()
+                if self._trace is not None:
+                    self._taken(self._trace, event)
                 return event
             if self._deferred is not None:
                 err, self._deferred = self._deferred, None
@@ -465,6 +474,7 @@ class Stream(_StreamBase[EvT_co]):
                     incomplete = self._incomplete()
                     self._release(incomplete)
                     raise incomplete
+                self._completed = True  # the caller reached the end
                 self._release()
                 raise StopIteration
             assert isinstance(chunk, bytes)
@@ -699,7 +709,7 @@ class AsyncStream(_StreamBase[EvT_co]):
 
     async def __anext__(self) -> EvT_co:
         if self._pending and self._deadline_at is None and self._resumer is None and self._opener is None:  # noqa: SIM102
-            if not self._interrupted:  # the common case, without awaiting _next_event
+            if not self._interrupted and self._trace is None:  # the common case, without awaiting _next_event
                 event: EvT_co = self._pending.popleft()
                 return event
         if self._resumer is not None:
@@ -734,6 +744,8 @@ class AsyncStream(_StreamBase[EvT_co]):
                 raise expired
             if self._pending:
                 event: EvT_co = self._pending.popleft()
+                if self._trace is not None:
+                    self._taken(self._trace, event)
                 return event
             if self._deferred is not None:
                 err, self._deferred = self._deferred, None
@@ -750,6 +762,7 @@ class AsyncStream(_StreamBase[EvT_co]):
                     incomplete = self._incomplete()
                     await self._release(incomplete)
                     raise incomplete
+                self._completed = True  # the caller reached the end
                 await self._release()
                 raise StopAsyncIteration
             assert isinstance(chunk, bytes)

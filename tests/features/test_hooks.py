@@ -156,6 +156,57 @@ async def test_stream_errors_and_leaving_early(server: DifyTestServer, mode: str
         await client.aclose()
 
 
+async def test_events_are_reported_as_the_caller_takes_them(mode: str) -> None:
+    """Every event arrives in one read (one body over httpx.MockTransport): a caller leaving after the first event
+    has one event reported and a stream left early, not its final event and a completed stream."""
+    body = (
+        {"event": "message", "answer": "a", "conversation_id": "c"},
+        {"event": "message", "answer": "b", "conversation_id": "c"},
+        {"event": "message_end", "id": "m", "conversation_id": "c", "metadata": {"usage": {"total_tokens": 3}}},
+    )
+    rec = Recorder(default=lambda request: sse_response(*body))
+    seen: list[HookEvent] = []
+    client = make_client(rec, hooks=[seen.append])
+
+    async def leave_after(taken: int, *, close: bool) -> None:
+        if mode == "sync":
+            stream = client.chat.v1.message.stream(ask())
+            for _ in range(taken):
+                next(stream)
+            if close:
+                stream.close()
+        else:
+            astream = await client.chat.v1.message.astream(ask())
+            for _ in range(taken):
+                await astream.__anext__()
+            if close:
+                await astream.aclose()
+
+    await leave_after(1, close=True)
+    assert kinds(seen) == ["request", "response", "stream_event", "stream_end"]
+    assert seen[2].event == "message" and (seen[-1].completed, seen[-1].events, seen[-1].usage) == (False, 1, None)
+    seen.clear()
+    await leave_after(1, close=False)  # left without close(): reported as the stream is freed
+    assert kinds(seen) == ["request", "response", "stream_event", "stream_end"] and seen[-1].completed is False
+    seen.clear()
+    await leave_after(3, close=True)  # the final event taken: completed, with its usage
+    assert [e.event for e in seen if e.kind == "stream_event"] == ["message", "message", "message_end"]
+    assert (seen[-1].completed, seen[-1].events, seen[-1].usage) == (True, 3, TokenUsage(total_tokens=3))
+    seen.clear()
+    raw = sse_response({"event": "tick"}, {"event": "tock"}, ping=False)
+    rec.answers.extend([raw, raw])
+    events = await collect(mode, client, "stream", "GET", "/ticks")  # no final event: completed at the end
+    assert len(events) == 2 and (seen[-1].kind, seen[-1].completed, seen[-1].events) == ("stream_end", True, 2)
+    seen.clear()
+    if mode == "sync":
+        next(iter(client.stream("GET", "/ticks")))
+    else:
+        await client.astream("GET", "/ticks").__anext__()
+    assert (seen[-1].kind, seen[-1].completed, seen[-1].events) == ("stream_end", False, 1)
+    client.close()
+    await client.aclose()
+
+
 async def test_a_hook_that_raises_is_logged_and_never_breaks_the_call(
     mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:

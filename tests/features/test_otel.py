@@ -141,6 +141,31 @@ async def test_a_blocking_span_carries_the_answers_usage(mode: str) -> None:
     await client.aclose()
 
 
+async def test_a_span_counts_the_events_the_caller_took(mode: str) -> None:
+    """All events in one read (one body over httpx.MockTransport), the caller leaves after the first: the span has
+    one event and is not completed."""
+    rec = Recorder(
+        default=lambda request: sse_response(
+            {"event": "message", "answer": "hi", "conversation_id": "c"},
+            {"event": "message_end", "id": "m", "conversation_id": "c", "metadata": {"usage": {"total_tokens": 2}}},
+        )
+    )
+    otel = Otel()
+    client = make_client(rec, hooks=[otel.hook])
+    if mode == "sync":
+        with client.chat.v1.message.stream(ask()) as stream:
+            next(stream)
+    else:
+        async with client.chat.v1.message.astream(ask()) as astream:
+            await astream.__anext__()
+    (span,) = otel.finished()
+    attributes = dict(span.attributes or {})
+    assert attributes["dify.stream.completed"] is False and attributes["dify.stream.events"] == 1
+    assert "dify.usage.total_tokens" not in attributes
+    client.close()
+    await client.aclose()
+
+
 async def test_a_stream_left_early_and_a_broken_stream_end_their_spans(server: DifyTestServer, mode: str) -> None:
     otel = Otel()
     with server.client(hooks=[otel.hook]) as client:

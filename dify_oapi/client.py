@@ -47,7 +47,7 @@ class Client:
     called with a :class:`~dify_oapi.core.hooks.HookEvent` at each moment of every call (tracing, metrics).
     ``trust_env=False``: the HTTP clients it creates ignore ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` and netrc.
     ``max_response_bytes`` (default 64 MiB): the largest JSON answer read; a larger one raises
-    ``ResponseTooLargeError`` without being read into memory (binary answers and event streams are not capped).
+    ``ResponseTooLargeError`` without being read into memory (so does one stream event; binary answers are not capped).
     ``deadline``: the default :attr:`RequestOption.deadline <dify_oapi.RequestOption.deadline>` of every call (seconds
     for a whole call, retries and a stream to its end included); a call's own ``RequestOption.deadline`` replaces it.
     ``async_backend="aiohttp"`` (default ``DIFY_ASYNC_BACKEND``, else ``"httpx"``): the async calls send through

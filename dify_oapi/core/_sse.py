@@ -151,6 +151,11 @@ class SSEDecoder:
         return []
 
     @property
+    def buffered(self) -> int:
+        """The size of the event being received (its incomplete line and its data lines so far), to bound it."""
+        return len(self._buf) + sum(map(len, self._data)) if self._data else len(self._buf)
+
+    @property
     def pending(self) -> bool:
         """True when part of an event has been received but not yet dispatched."""
         return bool(self._buf) or bool(self._data)

@@ -553,10 +553,12 @@ class Transport:
 
     # ---- reading answers (at most max_response_bytes) -------------------------------------------------------------
 
-    def too_large(self, endpoint: Endpoint[Any, Any], response: httpx.Response) -> ResponseTooLargeError:
+    def too_large(
+        self, endpoint: Endpoint[Any, Any], response: httpx.Response, what: str = "the answer"
+    ) -> ResponseTooLargeError:
         limit = self.config.max_response_bytes
         return ResponseTooLargeError(
-            f"{endpoint.method} {endpoint.path}: the answer is larger than max_response_bytes ({limit} bytes); "
+            f"{endpoint.method} {endpoint.path}: {what} is larger than max_response_bytes ({limit} bytes); "
             "give the Client (or with_options) a larger max_response_bytes to read it",
             limit=limit, status_code=response.status_code, request=response.request,
         )  # fmt: skip

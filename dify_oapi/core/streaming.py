@@ -218,6 +218,8 @@ class _StreamBase(Generic[EvT_co]):
                 self._pending.append(event)
         if self._decoder.error is not None:  # the events complete before the bad bytes are delivered first
             self._defer(self._invalid_utf8())
+        elif self._decoder.buffered > self._transport.config.max_response_bytes:  # one event that never ends
+            self._defer(self._transport.too_large(self._endpoint, self.response, "an event of the stream"))
 
     def _past_deadline(self) -> bool:
         """The deadline passed (the stream's reads are then refused); False without a deadline."""
@@ -255,6 +257,8 @@ class _StreamBase(Generic[EvT_co]):
     def _parse(self, frame: ServerSentEvent) -> Any:
         if frame.event == "ping" or not frame.data.strip():
             return None
+        if len(frame.data) > self._transport.config.max_response_bytes:  # a whole event in one chunk
+            raise self._transport.too_large(self._endpoint, self.response, "an event of the stream")
         try:
             event: Any = self._parse_event(frame.data)
         except ValidationError as exc:

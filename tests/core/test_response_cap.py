@@ -148,27 +148,54 @@ async def test_raw_requests_and_a_json_answer_to_a_stream_are_capped(mode: str) 
 
 
 @pytest.mark.parametrize("mode", MODES)
-async def test_binary_answers_and_event_streams_are_not_capped(mode: str) -> None:
+async def test_binary_answers_and_whole_streams_are_not_capped_but_each_event_is(mode: str) -> None:
     big = 1024 * 1024  # four times the cap
-    event = json.dumps({"event": "message", "message_id": "m", "conversation_id": "c", "answer": "a" * big})
-    sse = f"data: {event}\n\ndata: {json.dumps({'event': 'message_end', 'message_id': 'm'})}\n\n".encode()
+    small = {"event": "message", "message_id": "m", "conversation_id": "c", "answer": "a" * (CHUNK - 200)}
+    end = b"data: " + json.dumps({"event": "message_end", "message_id": "m"}).encode() + b"\n\n"
+    many = b"".join(b"data: " + json.dumps(small).encode() + b"\n\n" for _ in range(32)) + end  # 2 MiB in all
+    huge = {**small, "answer": "a" * big}
+    one_big = b"data: " + json.dumps(small).encode() + b"\n\ndata: " + json.dumps(huge).encode() + b"\n\n" + end
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.endswith("/preview"):
             return httpx.Response(200, headers={"content-type": "image/png"}, content=b"\x89PNG" + b"\x00" * big)
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse)
+        content: Any = many
+        if request.headers.get("x-big") == "whole":
+            content = one_big  # the oversized event complete in one chunk
+        elif request.headers.get("x-big"):  # chunk by chunk, as a network delivers it
+            pieces = [one_big[i : i + CHUNK] for i in range(0, len(one_big), CHUNK)]
+            content = iter(pieces) if mode == "sync" else _aiter(pieces)
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content)
 
     client = client_for(handler, mode)
     preview = await call(mode, client.dify.v1.file, "preview", _preview_request())
     data = preview.read() if mode == "sync" else await preview.read()
     assert len(data) == big + 4
     request = ChatMessageRequest.builder().query("q").user("u").build()
+    events: list[Any] = []
+    await _collect(mode, client, request, events)
+    assert len(events) == 33 and len(many) > 4 * LIMIT  # the whole stream is 8 times the cap: fine
+    events.clear()
+    for how in ("chunked", "whole"):
+        events.clear()
+        with pytest.raises(ResponseTooLargeError, match="an event of the stream"):
+            await _collect(mode, client.with_options(headers={"X-Big": how}), request, events)
+        assert len(events) == 1  # the events before the oversized one came out first
+
+
+async def _aiter(pieces: list[bytes]) -> AsyncIterator[bytes]:
+    for piece in pieces:
+        yield piece
+
+
+async def _collect(mode: str, client: Client, request: Any, into: list[Any]) -> None:
     if mode == "sync":
-        events = list(client.chat.v1.message.stream(request))
+        with client.chat.v1.message.stream(request) as stream:
+            into.extend(stream)
     else:
-        async with client.chat.v1.message.astream(request) as stream:
-            events = [e async for e in stream]
-    assert len(getattr(events[0], "answer", "")) == big
+        async with client.chat.v1.message.astream(request) as astream:
+            async for event in astream:
+                into.append(event)
 
 
 def _preview_request() -> Any:

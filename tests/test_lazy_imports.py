@@ -32,8 +32,19 @@ def test_first_chat_resource_loads_no_other_service() -> None:
         "from dify_oapi import Client\nClient(api_key='k', base_url='http://127.0.0.1:9/v1').chat.v1.message"
     )
     assert "dify_oapi.api.chat.v1.resource.message" in loaded
-    for other in ("completion", "knowledge_base", "dify.v1.resource"):
+    for other in ("completion", "knowledge_base", "dify.v1.resource", "workflow", "chat.v1.resource.conversation"):
         assert not any(m.startswith(f"dify_oapi.api.{other}") for m in loaded), other
+
+
+def test_a_chat_stream_imports_the_workflow_events_when_it_parses() -> None:
+    from dify_oapi.api.chat.v1.model import event
+    from dify_oapi.api.chat.v1.resource.message import STREAM
+    from dify_oapi.api.workflow.v1.model.event import WorkflowFinishedEvent
+
+    assert STREAM.parse_type is event.ChatEvent
+    assert WorkflowFinishedEvent in event.CHAT_EVENT_MODELS
+    parsed = STREAM.event_parser()('{"event": "workflow_finished", "workflow_run_id": "r", "data": {"id": "r"}}')
+    assert type(parsed) is WorkflowFinishedEvent
 
 
 def test_every_exported_name_resolves() -> None:

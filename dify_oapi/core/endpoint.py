@@ -17,7 +17,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import PydanticSerializationError, to_jsonable_python
 
 from .errors import InvalidRequestError
-from .events import event_parser, event_union, is_event_union
+from .events import LazyType, event_parser, event_union, is_event_union
 from .files import FileInput, is_file_input
 from .model import Body, File, Form, FormJson, Path, Query, Request, User
 
@@ -68,14 +68,21 @@ class Endpoint(Generic[ReqT, RespT]):
             return self.auth
         return "dataset" if self.path.startswith(_DATASET_PREFIXES) else "app"
 
-    def adapter(self) -> TypeAdapter[Any]:
+    @property
+    def parse_type(self) -> Any:
+        """What answers or events are parsed into: ``parse_as`` (imported now if it is a ``LazyType``), else
+        ``response``."""
         target: Any = self.parse_as if self.parse_as is not None else self.response
+        return target.resolve() if isinstance(target, LazyType) else target
+
+    def adapter(self) -> TypeAdapter[Any]:
+        target = self.parse_type
         return _stream_adapter(target) if self.kind == "stream" else _adapter(target)
 
     def event_parser(self) -> Callable[[str], Any]:
         """The parser of one event's JSON text (a stream endpoint): fast by event name for an event union
         (:class:`~dify_oapi.core.events.EventParser`), else the adapter's ``validate_json``."""
-        target: Any = self.parse_as if self.parse_as is not None else self.response
+        target = self.parse_type
         parser = event_parser(target)
         return parser if parser is not None else _stream_adapter(target).validate_json
 

@@ -29,7 +29,7 @@ from pydantic import Discriminator, Tag, TypeAdapter, ValidationError
 
 from .model import Response
 
-__all__ = ["ErrorEvent", "EventParser", "StreamEvent", "event_models", "event_union", "is_event_union"]
+__all__ = ["ErrorEvent", "EventParser", "LazyType", "StreamEvent", "event_models", "event_union", "is_event_union"]
 
 
 class StreamEvent(Response):
@@ -51,6 +51,25 @@ class ErrorEvent(StreamEvent):
     message_id: str | None = None
     conversation_id: str | None = None
     workflow_run_id: str | None = None
+
+
+class LazyType:
+    """A type (an endpoint's ``parse_as``) imported on first use: ``LazyType("package.module", "ChatEvent")``. The
+    chat stream's event union takes in every workflow event class; a chat call imports them when it first parses."""
+
+    __slots__ = ("module", "name")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module = module
+        self.name = name
+
+    def resolve(self) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.module), self.name)
+
+    def __repr__(self) -> str:
+        return f"LazyType({self.module!r}, {self.name!r})"
 
 
 def _event_name(value: object) -> str:

@@ -85,7 +85,7 @@ def test_a_broken_json_event_raises() -> None:
 
 
 def test_the_parser_makes_no_validator_before_a_name_arrives() -> None:
-    parser = EventParser(event_models(STREAM.parse_as))
+    parser = EventParser(event_models(STREAM.parse_type))
     assert type(parser('{"event": "message_end", "id": "m"}')) is MessageEndEvent
     assert type(parser('{"event": "node_started", "data": {}}')).__name__ == "NodeStartedEvent"
     assert type(parser('{"event": "later", "data": {}}')) is StreamEvent

@@ -7,11 +7,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ....core.service import Version
-from .resource.conversation import Conversation
-from .resource.message import Message
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # resources are imported on first use
     from ....core.option import RequestOption
+    from .resource.conversation import Conversation
+    from .resource.message import Message
     from .session import AsyncChatSession, ChatSession
 
 __all__ = ["V1"]
@@ -20,10 +20,14 @@ __all__ = ["V1"]
 class V1(Version):
     @cached_property
     def message(self) -> Message:
+        from .resource.message import Message
+
         return Message(self._transport)
 
     @cached_property
     def conversation(self) -> Conversation:
+        from .resource.conversation import Conversation
+
         return Conversation(self._transport)
 
     def session(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ....core.service import Version
-from .resource.message import Message
+
+if TYPE_CHECKING:  # resources are imported on first use
+    from .resource.message import Message
 
 __all__ = ["V1"]
 
@@ -13,4 +16,6 @@ __all__ = ["V1"]
 class V1(Version):
     @cached_property
     def message(self) -> Message:
+        from .resource.message import Message
+
         return Message(self._transport)

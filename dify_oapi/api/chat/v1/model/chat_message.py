@@ -3,19 +3,21 @@ and collect a stream into the blocking answer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Self, TypeVar
 
 from .....core.builder import Builder, Setter
-from .....core.model import APP_INPUTS, Path, Query, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, Field, Path, Query, Request, Response, Timestamp, User
 from ....dify.v1.model.shared import InputFile, MessageMetadata
 from .event import (
     AgentMessageEvent,
-    ChatEvent,
     ChatStreamEvent,
     MessageEndEvent,
     MessageEvent,
     MessageReplaceEvent,
 )
+
+if TYPE_CHECKING:
+    from .event import ChatEvent
 
 __all__ = [
     "AnswerCollector",
@@ -75,7 +77,7 @@ class ChatMessageResponse(Response):
     conversation_id: str | None = None
     mode: str | None = None
     answer: str = ""
-    metadata: MessageMetadata = MessageMetadata()
+    metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     created_at: Timestamp | None = None
 
 
@@ -218,3 +220,11 @@ class AnswerCollector(Generic[RespT]):
             "created_at": self._ids.get("created_at"),
         }
         return self._response.model_validate({k: v for k, v in values.items() if v is not None})
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ChatEvent":  # imported on first use (see .event)
+        from . import event
+
+        return event.ChatEvent
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,12 +7,11 @@ chat union includes them. A completion app sends a subset. Unknown events arrive
 
 from __future__ import annotations
 
-from typing import Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, Literal
 
-from .....core.events import StreamEvent, event_models
-from .....core.model import Timestamp
+from .....core.events import StreamEvent
+from .....core.model import Field, Timestamp
 from ....dify.v1.model.shared import MessageMetadata
-from ....workflow.v1.model.event import TtsMessageEndEvent, TtsMessageEvent, WorkflowEvent
 
 __all__ = [
     "CHAT_EVENT_MODELS",
@@ -86,7 +85,7 @@ class MessageEndEvent(ChatStreamEvent):
 
     event: Literal["message_end"] = "message_end"
     id: str | None = None
-    metadata: MessageMetadata = MessageMetadata()
+    metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     files: list[Any] | None = None
 
 
@@ -108,28 +107,17 @@ MESSAGE_EVENT_MODELS: tuple[type[StreamEvent], ...] = (
 )
 """The message events defined here (chat and completion)."""
 
-ChatEvent: TypeAlias = (
-    MessageEvent
-    | AgentMessageEvent
-    | AgentThoughtEvent
-    | MessageFileEvent
-    | MessageEndEvent
-    | MessageReplaceEvent
-    | WorkflowEvent
-)
-"""Every chat stream event (``client.chat.v1.message.stream`` yields these): the message events, the workflow-side
-events of chatflow apps, and ``StreamEvent`` for an event this SDK does not know yet. Both the static type and the
-runtime parser."""
+if TYPE_CHECKING:
+    from ._event_unions import CHAT_EVENT_MODELS, COMPLETION_EVENT_MODELS, ChatEvent, CompletionEvent
 
-CompletionEvent: TypeAlias = (
-    MessageEvent | MessageFileEvent | MessageEndEvent | MessageReplaceEvent | TtsMessageEvent | TtsMessageEndEvent
-    | StreamEvent
-)  # fmt: skip
-"""Every completion stream event (``client.completion.v1.message.stream`` yields these): message chunks, files,
-replace, end, TTS audio, and ``StreamEvent`` for an unknown event."""
 
-CHAT_EVENT_MODELS: tuple[type[StreamEvent], ...] = event_models(ChatEvent)
-"""Every event model of a chat stream: message events, then the workflow-side events of chatflow apps."""
+def __getattr__(name: str) -> Any:
+    """``ChatEvent``, ``CompletionEvent`` and their model tuples (:mod:`._event_unions`), imported on first use: they
+    take in every workflow event class, which a chat call does not need until a chat stream parses its first event."""
+    if name not in ("ChatEvent", "CompletionEvent", "CHAT_EVENT_MODELS", "COMPLETION_EVENT_MODELS"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from . import _event_unions
 
-COMPLETION_EVENT_MODELS: tuple[type[StreamEvent], ...] = event_models(CompletionEvent)
-"""The event models of a completion stream: message chunks, files, replace, end, and TTS audio."""
+    value = getattr(_event_unions, name)
+    globals()[name] = value
+    return value

@@ -3,19 +3,23 @@ answer, get suggested follow-up questions."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .....core.endpoint import Endpoint
-from .....core.events import StreamEvent
+from .....core.events import LazyType, StreamEvent
 from .....core.model import SimpleResult
 from .....core.resource import Resource, acall, acall_collect, acall_stream, call, call_collect, call_stream
 from ..model.chat_message import (
     AnswerCollector,
-    ChatEvent,
     ChatMessageRequest,
     ChatMessageResponse,
     StopMessageRequest,
     SuggestedQuestions,
     SuggestedQuestionsRequest,
 )
+
+if TYPE_CHECKING:
+    from ..model.event import ChatEvent
 
 __all__ = ["CREATE", "STOP", "STREAM", "SUGGESTED", "Message"]
 
@@ -24,7 +28,8 @@ CREATE = Endpoint(
     summary="Send a message and wait for the whole answer.",
 )  # fmt: skip
 STREAM: Endpoint[ChatMessageRequest, ChatEvent] = Endpoint(
-    "POST", "/chat-messages", ChatMessageRequest, StreamEvent, kind="stream", parse_as=ChatEvent,
+    "POST", "/chat-messages", ChatMessageRequest, StreamEvent, kind="stream",
+    parse_as=LazyType("dify_oapi.api.chat.v1.model.event", "ChatEvent"),  # its workflow events on the first stream
     fixed={"response_mode": "streaming"},
     terminal=frozenset({"message_end", "workflow_finished", "workflow_paused"}),
     summary="Send a message and stream the answer as typed events.",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self
 
 from .....core.builder import Builder, Setter
-from .....core.model import APP_INPUTS, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, Field, Request, Response, Timestamp, User
 from ....chat.v1.model.chat_message import AnswerCollector, StopMessageRequest, StopMessageRequestBuilder
 from ....chat.v1.model.event import (
     CompletionEvent,
@@ -65,5 +65,5 @@ class CompletionMessageResponse(Response):
     message_id: str | None = None
     mode: str | None = None
     answer: str = ""
-    metadata: MessageMetadata = MessageMetadata()
+    metadata: MessageMetadata = Field(default_factory=MessageMetadata)
     created_at: Timestamp | None = None

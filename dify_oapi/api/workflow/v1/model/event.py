@@ -10,7 +10,7 @@ import typing
 from typing import Any, Literal, TypeAlias
 
 from .....core.events import StreamEvent, event_models
-from .....core.model import JsonObject, Response, Timestamp
+from .....core.model import Field, JsonObject, Response, Timestamp
 
 __all__ = [
     "WORKFLOW_EVENT_MODELS",
@@ -230,98 +230,98 @@ class HumanInputTimeoutData(Response):
 
 class WorkflowStartedEvent(WorkflowEventBase):
     event: Literal["workflow_started"] = "workflow_started"
-    data: WorkflowStartedData = WorkflowStartedData()
+    data: WorkflowStartedData = Field(default_factory=WorkflowStartedData)
 
 
 class WorkflowFinishedEvent(WorkflowEventBase):
     event: Literal["workflow_finished"] = "workflow_finished"
-    data: WorkflowFinishedData = WorkflowFinishedData()
+    data: WorkflowFinishedData = Field(default_factory=WorkflowFinishedData)
 
 
 class NodeStartedEvent(WorkflowEventBase):
     event: Literal["node_started"] = "node_started"
-    data: NodeData = NodeData()
+    data: NodeData = Field(default_factory=NodeData)
 
 
 class NodeFinishedEvent(WorkflowEventBase):
     event: Literal["node_finished"] = "node_finished"
-    data: NodeData = NodeData()
+    data: NodeData = Field(default_factory=NodeData)
 
 
 class NodeRetryEvent(WorkflowEventBase):
     event: Literal["node_retry"] = "node_retry"
-    data: NodeData = NodeData()
+    data: NodeData = Field(default_factory=NodeData)
 
 
 class IterationStartedEvent(WorkflowEventBase):
     event: Literal["iteration_started"] = "iteration_started"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class IterationNextEvent(WorkflowEventBase):
     event: Literal["iteration_next"] = "iteration_next"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class IterationCompletedEvent(WorkflowEventBase):
     event: Literal["iteration_completed"] = "iteration_completed"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class LoopStartedEvent(WorkflowEventBase):
     event: Literal["loop_started"] = "loop_started"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class LoopNextEvent(WorkflowEventBase):
     event: Literal["loop_next"] = "loop_next"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class LoopCompletedEvent(WorkflowEventBase):
     event: Literal["loop_completed"] = "loop_completed"
-    data: StepGroupData = StepGroupData()
+    data: StepGroupData = Field(default_factory=StepGroupData)
 
 
 class TextChunkEvent(WorkflowEventBase):
     """A piece of streamed output text."""
 
     event: Literal["text_chunk"] = "text_chunk"
-    data: TextChunkData = TextChunkData()
+    data: TextChunkData = Field(default_factory=TextChunkData)
 
 
 class ReasoningChunkEvent(WorkflowEventBase):
     """A piece of a model's reasoning."""
 
     event: Literal["reasoning_chunk"] = "reasoning_chunk"
-    data: ReasoningChunkData = ReasoningChunkData()
+    data: ReasoningChunkData = Field(default_factory=ReasoningChunkData)
 
 
 class AgentLogEvent(WorkflowEventBase):
     event: Literal["agent_log"] = "agent_log"
-    data: AgentLogData = AgentLogData()
+    data: AgentLogData = Field(default_factory=AgentLogData)
 
 
 class HumanInputRequiredEvent(WorkflowEventBase):
     event: Literal["human_input_required"] = "human_input_required"
-    data: HumanInputRequiredData = HumanInputRequiredData()
+    data: HumanInputRequiredData = Field(default_factory=HumanInputRequiredData)
 
 
 class WorkflowPausedEvent(WorkflowEventBase):
     """The run paused (waiting for human input): the stream ends here; resume through the events endpoint."""
 
     event: Literal["workflow_paused"] = "workflow_paused"
-    data: WorkflowPausedData = WorkflowPausedData()
+    data: WorkflowPausedData = Field(default_factory=WorkflowPausedData)
 
 
 class HumanInputFormFilledEvent(WorkflowEventBase):
     event: Literal["human_input_form_filled"] = "human_input_form_filled"
-    data: HumanInputFilledData = HumanInputFilledData()
+    data: HumanInputFilledData = Field(default_factory=HumanInputFilledData)
 
 
 class HumanInputFormTimeoutEvent(WorkflowEventBase):
     event: Literal["human_input_form_timeout"] = "human_input_form_timeout"
-    data: HumanInputTimeoutData = HumanInputTimeoutData()
+    data: HumanInputTimeoutData = Field(default_factory=HumanInputTimeoutData)
 
 
 class TtsMessageEvent(WorkflowEventBase):

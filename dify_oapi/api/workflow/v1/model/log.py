@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, Self
 
 from .....core.builder import Builder, Setter
-from .....core.model import Query, Request, Response, Timestamp
+from .....core.model import Field, Query, Request, Response, Timestamp
 
 __all__ = [
     "ListWorkflowLogsRequest",
@@ -81,7 +81,7 @@ class WorkflowLog(Response):
     """One log entry: the run (``workflow_run``) and who started it, from where."""
 
     id: str | None = None
-    workflow_run: WorkflowRunSummary = WorkflowRunSummary()
+    workflow_run: WorkflowRunSummary = Field(default_factory=WorkflowRunSummary)
     details: dict[str, Any] | None = None
     created_from: str | None = None
     created_by_role: str | None = None

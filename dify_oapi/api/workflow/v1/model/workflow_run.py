@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Self, TypeVar
 
 from .....core.builder import Builder, Setter
-from .....core.model import APP_INPUTS, JsonObject, Path, Query, Request, Response, Timestamp, User
+from .....core.model import APP_INPUTS, Field, JsonObject, Path, Query, Request, Response, Timestamp, User
 from ....dify.v1.model.shared import InputFile
 from .event import (
     WorkflowFinishedData,
@@ -91,7 +91,7 @@ class WorkflowRunResponse(Response):
 
     task_id: str | None = None
     workflow_run_id: str | None = None
-    data: WorkflowFinishedData = WorkflowFinishedData()
+    data: WorkflowFinishedData = Field(default_factory=WorkflowFinishedData)
 
     @property
     def status(self) -> str | None:

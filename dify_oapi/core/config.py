@@ -122,8 +122,9 @@ def clean_config(config: Config) -> Config:
     api_key = clean_key(config.api_key, "api_key (or DIFY_API_KEY)")
     dataset_api_key = clean_key(config.dataset_api_key, "dataset_api_key (or DIFY_DATASET_API_KEY)")
     check_headers(config.headers, "Client headers")
-    if config.max_response_bytes < 1:
-        raise InvalidRequestError("max_response_bytes must be at least 1")
+    limit: object = config.max_response_bytes
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise InvalidRequestError("max_response_bytes must be a whole number of bytes, at least 1")
     if api_key == config.api_key and dataset_api_key == config.dataset_api_key:
         return config
     return replace(config, api_key=api_key, dataset_api_key=dataset_api_key)

@@ -235,3 +235,13 @@ async def test_raw_body_keeps_the_answer_once(mode: str) -> None:
     assert answer.raw_body is answer.raw_body  # kept, not rebuilt (or decoded) on each access
     held = _reachable_payload_bytes(answer)
     assert len(content) <= held < len(content) + 64 * 1024  # one copy of the body, no decoded str beside it
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "1024", True])
+def test_a_bad_cap_is_refused_before_any_io(bad: Any) -> None:
+    from dify_oapi import InvalidRequestError
+
+    with pytest.raises(InvalidRequestError, match="max_response_bytes"):
+        Client(api_key=APP_KEY, max_response_bytes=bad)
+    with pytest.raises(InvalidRequestError, match="max_response_bytes"):
+        Client(api_key=APP_KEY).with_options(max_response_bytes=bad)

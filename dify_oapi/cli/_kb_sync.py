@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..api.knowledge_base.v1.indexing import DocumentProgress, IndexingTimeoutError
 from ..api.knowledge_base.v1.model.dataset import Dataset
-from ..api.knowledge_base.v1.model.document import DocumentIndexingStatus
+from ..api.knowledge_base.v1.model.document import DocumentResult
 from ..client import Client
 from ..core.errors import DifyError
 
@@ -184,10 +185,10 @@ def sync_folder(
     The dataset is created by name when no dataset has that id or name (``indexing_technique``: ``economy`` by
     default). New files are uploaded, changed ones replaced, unchanged ones left alone; documents whose file is gone
     are deleted only with ``delete_missing`` (and only documents a sync created). ``dry_run`` reads and reports
-    without changing anything. ``wait`` polls until the uploaded documents are indexed (at most ``timeout`` seconds;
-    one whose indexing fails is reported as failed). A file that fails (unreadable, refused by the server) is
-    reported in :attr:`SyncReport.failed` and the others go on. Raises :class:`DifyError` only when the dataset
-    itself cannot be read or created.
+    without changing anything. ``wait`` polls until the uploaded documents are indexed (at most ``timeout`` seconds,
+    every poll included; one whose indexing fails is reported as failed). A file that fails (unreadable, refused by
+    the server) is reported in :attr:`SyncReport.failed` and the others go on. Raises :class:`DifyError` only when
+    the dataset itself cannot be read or created.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be at least 1")
@@ -208,7 +209,7 @@ def sync_folder(
     missing = [r for r in remote if r.path and r.path not in set(paths)] if delete_missing else []
     watch.files_found(len(paths) + len(missing))
     lock = threading.Lock()
-    batches: list[tuple[str, str, str, Outcome]] = []  # (path, document id, batch, outcome)
+    batches: list[tuple[str, DocumentResult, Outcome]] = []  # (path, the upload's answer, outcome)
 
     def finish(path: str, outcome: Outcome, error: str | None = None) -> None:
         with lock:
@@ -237,14 +238,14 @@ def sync_folder(
             record(path, outcome)
             return
         try:
-            document_id, batch = _upload(client, target, path, content, None if doc is None else doc.id)
-            _set_metadata(client, target, document_id, path, digest)
+            uploaded = _upload(client, target, path, content, None if doc is None else doc.id)
+            _set_metadata(client, target, uploaded.document.id, path, digest)
         except (DifyError, OSError) as exc:
             record(path, "failed", _message(exc))
             return
         if wait:
             with lock:
-                batches.append((path, document_id, batch, outcome))
+                batches.append((path, uploaded, outcome))
             watch.file_done(path, outcome)
         else:
             record(path, outcome)
@@ -336,7 +337,7 @@ def _remote_documents(client: Client, target: _Dataset) -> list[_Remote]:
     return found
 
 
-def _upload(client: Client, target: _Dataset, path: str, content: bytes, document_id: str | None) -> tuple[str, str]:
+def _upload(client: Client, target: _Dataset, path: str, content: bytes, document_id: str | None) -> DocumentResult:
     from ..api.knowledge_base.v1.model.document import (
         CreateDocumentByFileRequest,
         DocumentFileData,
@@ -359,7 +360,7 @@ def _upload(client: Client, target: _Dataset, path: str, content: bytes, documen
             UpdateDocumentByFileRequest.builder().dataset_id(target.id).document_id(document_id)
             .file((name, content)).data(DocumentFileData.builder().name(name).build()).build()
         )  # fmt: skip
-    return result.document.id, result.batch
+    return result
 
 
 def _set_metadata(client: Client, target: _Dataset, document_id: str, path: str, digest: str) -> None:
@@ -385,58 +386,58 @@ def _set_metadata(client: Client, target: _Dataset, document_id: str, path: str,
 def _wait_indexed(
     client: Client,
     dataset_id: str,
-    batches: Iterable[tuple[str, str, str, Outcome]],
+    batches: Iterable[tuple[str, DocumentResult, Outcome]],
     finish: Callable[[str, Outcome, str | None], None],
     watch: SyncObserver,
     timeout: float,
     interval: float,
     sleep: Callable[[float], None],
 ) -> None:
-    """Poll every batch until each of its documents is indexed, failed, or ``timeout`` passed; finish each file."""
-    from ..api.knowledge_base.v1.model.document import GetIndexingStatusRequest
+    """Wait (``document.wait_for_indexing_all``: every poll bounded by ``timeout``) until each uploaded document is
+    indexed or failed, or ``timeout`` passed; finish each file as its document ends."""
+    uploads = sorted(batches, key=lambda item: item[0])
+    watch.indexing_started(len(uploads))
+    by_document: dict[str, tuple[str, Outcome]] = {r.document.id: (path, outcome) for path, r, outcome in uploads}
+    by_batch: dict[str, tuple[str, Outcome]] = {r.batch: (path, outcome) for path, r, outcome in uploads}
+    shares: dict[tuple[str, Outcome], float] = {(path, outcome): 0.0 for path, _, outcome in uploads}
+    left = dict(shares)  # the files still waited for
 
-    documents = client.knowledge_base.v1.document
-    pending = sorted(batches)
-    watch.indexing_started(len(pending))
-    deadline = time.monotonic() + timeout
+    def done(file: tuple[str, Outcome], error: str | None) -> None:
+        if left.pop(file, None) is None:
+            return
+        shares[file] = 1.0
+        finish(file[0], "failed" if error else file[1], error)
+        watch.indexing_done(file[0], error)
 
-    def done(path: str, outcome: Outcome, error: str | None) -> None:
-        finish(path, "failed" if error else outcome, error)
-        watch.indexing_done(path, error)
-
-    shares = dict.fromkeys((path for path, _, _, _ in pending), 0.0)
-    while pending:
-        still: list[tuple[str, str, str, Outcome]] = []
-        for path, document_id, batch, outcome in pending:
-            shares[path] = 1.0  # unless it is still going, below
-            try:
-                status = documents.get_indexing_status(
-                    GetIndexingStatusRequest.builder().dataset_id(dataset_id).batch(batch).build()
-                )
-            except DifyError as exc:
-                done(path, outcome, f"indexing status: {_message(exc)}")
-                continue
-            mine = [s for s in status.data if s.id == document_id] or status.data
-            if mine and all(s.is_completed for s in mine):
-                done(path, outcome, None)
-            elif any(s.is_failed for s in mine):
-                error = next((s.error for s in mine if s.error), None) or "stopped"
-                done(path, outcome, f"indexing {mine[0].indexing_status}: {error}")
-            else:
-                still.append((path, document_id, batch, outcome))
-                shares[path] = sum(_share(s) for s in mine) / max(len(mine), 1)
-        pending = still
+    def progress(doc: DocumentProgress) -> None:
+        file = by_document.get(doc.document_id) or by_batch.get(doc.batch)
+        if file is None or file not in left:
+            return
+        if doc.is_completed:
+            done(file, None)
+        elif doc.is_failed:
+            done(file, f"indexing {doc.indexing_status}: {doc.error or 'stopped'}")
+        else:
+            shares[file] = _share(doc)
         watch.indexing_progress(sum(shares.values()), len(shares))
-        if pending:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                for path, _, _, outcome in pending:
-                    done(path, outcome, f"indexing not finished within {timeout:g} s (it goes on in Dify)")
-                return
-            sleep(min(interval, left))
+
+    try:
+        client.knowledge_base.v1.document.wait_for_indexing_all(
+            dataset_id, [result for _, result, _ in uploads], timeout=timeout, poll_interval=interval, factor=1.0,
+            max_interval=interval, on_progress=progress, sleep=sleep,
+        )  # fmt: skip
+    except IndexingTimeoutError:
+        for file in list(left):
+            done(file, f"indexing not finished within {timeout:g} s (it goes on in Dify)")
+    except DifyError as exc:  # a poll failed: the files not done yet are not known to be indexed
+        for file in list(left):
+            done(file, f"indexing status: {_message(exc)}")
+    for file in list(left):  # every batch ended, without a status naming this file's document
+        done(file, None)
+    watch.indexing_progress(sum(shares.values()), len(shares))
 
 
-def _share(status: DocumentIndexingStatus) -> float:
+def _share(status: DocumentProgress) -> float:
     """How far one document's indexing is, 0 to 1: by phase, and by segments while in ``indexing``."""
     share = _PHASE_SHARE.get(status.indexing_status or "", 0.0)
     if status.indexing_status == "indexing" and status.total_segments:

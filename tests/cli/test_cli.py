@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from typer.testing import CliRunner, Result
 from dify_oapi.cli import HASH_FIELD, PATH_FIELD
 from dify_oapi.cli._app import app
 from dify_oapi.testing import DifyTestServer
+from tests.support import LIVENESS
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_DATASET_KEY = "dataset-SECRET-never-printed"
@@ -245,6 +247,41 @@ def test_kb_sync_resumes_a_document_uploaded_before_an_interruption(server: Dify
     code, summary = sync(server, tmp_path)
     assert code == 0 and counts(summary) == (0, 0, 0, 1, [])
     assert len(as_json(invoke(server, "kb", "docs", dataset.id, "--json"))) == 1
+
+
+def test_kb_sync_stops_at_its_timeout_when_indexing_stalls(tmp_path: Path) -> None:
+    """Indexing that never finishes, then a status poll that never answers: ``kb sync`` stops at ``--timeout`` (each
+    poll is bounded by it, not by the Client's timeouts), exits 1 and says why for each file."""
+    (tmp_path / "a.md").write_text("alpha")
+    (tmp_path / "b.md").write_text("beta")
+    with DifyTestServer(dataset_key=SECRET_DATASET_KEY, indexing_seconds=3600) as stalled:
+        outcome: list[Result] = []
+
+        def run(*extra: str) -> Result:
+            def target() -> None:
+                outcome.append(invoke(stalled, "kb", "sync", str(tmp_path), "--dataset", "Notes", "--timeout", "0.5",
+                                      *extra))  # fmt: skip
+
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            thread.join(LIVENESS)
+            assert not thread.is_alive(), "kb sync did not stop at its timeout"
+            return outcome.pop()
+
+        stuck = run("--json")  # every status says "indexing" (or before), never "completed"
+        assert stuck.exit_code == 1, stuck.output
+        failed = as_json(stuck)["failed"]
+        assert [f["file"] for f in failed] == ["a.md", "b.md"]
+        assert all(f["error"] == "indexing not finished within 0.5 s (it goes on in Dify)" for f in failed)
+
+        (tmp_path / "a.md").write_text("alpha, changed")
+        (tmp_path / "b.md").write_text("beta, changed")
+        stalled.set_latency(300, "/datasets/*/documents/*/indexing-status")  # cut short when the server stops
+        hung = run()
+        assert hung.exit_code == 1, hung.output
+        assert "failed a.md: indexing not finished within 0.5 s" in hung.stdout
+        assert "failed b.md: indexing not finished within 0.5 s" in hung.stdout
+        assert "indexing" in hung.stderr  # the progress bar
 
 
 # ---- serve, demo, help -----------------------------------------------------------------------------------------------

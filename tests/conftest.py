@@ -18,7 +18,7 @@ BACKENDS = ("httpx", "aiohttp")
 _SOCKETS = ("DifyTestServer", "dify_server", "dify_client", "FaultServer", "make_api", "ThreadingHTTPServer",
             "socket.", "server.url", "uvicorn")  # fmt: skip
 """A module mentioning one of these talks to a real server over loopback."""
-_OWN = ("test_matrix.py", "test_async_backend.py")  # choose their backend themselves
+_OWN = ("test_matrix.py", "test_async_backend.py", "test_pool_limits.py")  # choose their backend themselves
 _texts: dict[Path, str] = {}
 
 

@@ -40,6 +40,11 @@ CLOSE_WAIT = 5.0
 """The longest ``close()`` waits for another thread's event loop to close that loop's async client."""
 
 LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
+"""The aiohttp backend's pool (its connector looks up a free connection in O(1))."""
+HTTPX_LIMITS = httpx.Limits(max_connections=1000, max_keepalive_connections=20)
+"""The httpx clients' pool: up to 1000 connections, 20 kept alive (httpx's default). httpcore scans every pooled
+connection for each request, so 100 idle ones kept alive made 100 concurrent calls about 3x slower than httpx's
+defaults (benchmarks/RESULTS.md, concurrency row)."""
 
 
 async def _holder(client: httpx.AsyncClient) -> AsyncGenerator[None, None]:
@@ -92,7 +97,12 @@ class Pools:
     # ---- construction (one place each: a backend plugs in here) -------------------------------------------------
 
     def client_kwargs(self) -> dict[str, Any]:
-        return {"timeout": self._timeout, "follow_redirects": False, "limits": LIMITS, "trust_env": self._trust_env}
+        return {
+            "timeout": self._timeout,
+            "follow_redirects": False,
+            "limits": HTTPX_LIMITS,
+            "trust_env": self._trust_env,
+        }
 
     def new_client(self) -> httpx.Client:
         return httpx.Client(**self.client_kwargs())

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 import typing
+import weakref
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -91,6 +92,8 @@ class Transport:
         self._wake = threading.Event()  # set by close(), of this transport or of the pools it sends through
         self.pools.on_close(self._wake)
         self._secrets = tuple(s for s in (config.api_key, config.dataset_api_key) if s)
+        # The secrets of the last request asked about (a stream asks once per event): (weak request, secrets).
+        self._last_secrets: tuple[weakref.ref[httpx.Request], list[str]] | None = None
         # The headers of every call, by lower-case name (a name given again in another case replaces it). A user
         # Authorization header is dropped: the SDK's key (api_key, dataset_api_key, RequestOption.api_key) always
         # sets the one Authorization header.
@@ -240,19 +243,26 @@ class Transport:
 
     def scrub_event(self, event: T, data: str, request: httpx.Request) -> T:
         """A stream event parsed from ``data`` with any key it quotes replaced by ``***`` (see :meth:`parse`)."""
-        secrets = self._secrets_of(request)
+        last = self._last_secrets  # _secrets_of inlined for the common case (once per event)
+        secrets = last[1] if last is not None and last[0]() is request else self._secrets_of(request)
         if not _may_quote_text(data, secrets):
             return event
         scrubbed: T = scrub_model(event, lambda part: self.scrub(part, request))
         return scrubbed
 
     def _secrets_of(self, request: httpx.Request | None) -> list[str]:
-        """Every key this Client knows, and the key ``request`` carried."""
+        """Every key this Client knows, and the key ``request`` carried (remembered for the last request: the events
+        of a stream ask for the same one; its headers are not searched again)."""
+        if request is None:
+            return list(self._secrets)
+        last = self._last_secrets
+        if last is not None and last[0]() is request:
+            return last[1]
         secrets = list(self._secrets)
-        if request is not None:
-            auth = request.headers.get("authorization", "")
-            if auth.lower().startswith("bearer ") and len(auth) > 7:
-                secrets.append(auth[7:].strip())
+        auth = request.headers.get("authorization", "")
+        if auth.lower().startswith("bearer ") and len(auth) > 7:
+            secrets.append(auth[7:].strip())
+        self._last_secrets = (weakref.ref(request), secrets)
         return secrets
 
     def scrub(self, text: str, request: httpx.Request | None = None) -> str:
@@ -667,7 +677,10 @@ def _may_quote_text(data: str, secrets: list[str]) -> bool:
         return False
     if "\\u00" in data or "\\/" in data:
         return True
-    return any(secret and secret in data for secret in secrets)
+    for secret in secrets:  # noqa: SIM110  # a loop, not any(): this runs once per event
+        if secret and secret in data:
+            return True
+    return False
 
 
 def _ends_with_v1(base_url: str) -> bool:

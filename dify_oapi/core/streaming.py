@@ -255,19 +255,21 @@ class _StreamBase(Generic[EvT_co]):
         )  # fmt: skip
 
     def _parse(self, frame: ServerSentEvent) -> Any:
-        if frame.event == "ping" or not frame.data.strip():
+        data = frame.data  # once per event: local names
+        if frame.event == "ping" or not data.strip():
             return None
-        if len(frame.data) > self._transport.config.max_response_bytes:  # a whole event in one chunk
-            raise self._transport.too_large(self._endpoint, self.response, "an event of the stream")
+        transport = self._transport
+        if len(data) > transport.config.max_response_bytes:  # a whole event in one chunk
+            raise transport.too_large(self._endpoint, self.response, "an event of the stream")
         try:
-            event: Any = self._parse_event(frame.data)
+            event: Any = self._parse_event(data)
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{self._endpoint.path}: unexpected event: {validation_message(exc)}",
                 body=self._transport.scrub(frame.data[:4096], self.response.request), status_code=self.status_code,
                 request=self.response.request,
             ) from None  # fmt: skip
-        event = self._transport.scrub_event(event, frame.data, self.response.request)  # a key it quotes: ***
+        event = transport.scrub_event(event, data, self.response.request)  # a key it quotes: ***
         name = getattr(event, "event", "")
         if name == "ping":
             return None

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import ValidationError
 
-from dify_oapi import APIResponseValidationError, TooManyRequestsError
+from dify_oapi import APIResponseValidationError, RequestOption, TooManyRequestsError
 from dify_oapi.api.chat.v1.model.chat_message import MessageEndEvent, MessageEvent
 from dify_oapi.api.chat.v1.resource.message import STREAM
 from dify_oapi.api.workflow.v1.model.event import WorkflowStartedEvent
 from dify_oapi.core.events import EventParser, StreamEvent, event_models
-from tests.core.test_streaming import REQ, sse
+from tests.core.test_streaming import REQ, frames, sse
 from tests.support import Recorder, make_client
 
 SHAPES = [
@@ -97,3 +98,21 @@ def test_error_event_still_raises_its_typed_error() -> None:
     with pytest.raises(TooManyRequestsError) as info:
         stream_events(data)
     assert info.value.status_code == 429 and info.value.code == "too_many_requests"
+
+
+def test_each_call_scrubs_the_key_it_sent_though_the_last_ones_are_remembered() -> None:
+    """Events and answers that quote the key of their own call (a per-call RequestOption.api_key) are scrubbed, call
+    after call on one Client: the secrets remembered for the last request are never those of another."""
+
+    def echo(request: httpx.Request) -> httpx.Response:
+        key = request.headers["authorization"][7:]
+        if request.url.path.endswith("/parameters"):
+            return httpx.Response(200, json={"opening_statement": f"you sent {key}"})
+        return sse(frames({"event": "message", "answer": f"you sent {key}"}, {"event": "message_end", "id": "m"}))
+
+    client = make_client(Recorder(default=echo))
+    for key in ("app-first-key-0000000001", "app-second-key-000000002", "app-first-key-0000000001"):
+        option = RequestOption(api_key=key)
+        first, _ = list(client.chat.v1.message.stream(REQ, option))
+        assert isinstance(first, MessageEvent) and first.answer == "you sent ***"
+        assert client.dify.v1.app.parameters(option=option).opening_statement == "you sent ***"

@@ -105,6 +105,13 @@ class Waiter(Generic[T]):
         delay = self.step(status)
         return None if delay is None else min(delay, self.deadline.left())
 
+    def send(self, fetch: Callable[[RequestOption], T]) -> T:
+        """One poll, sync: ``fetch`` with this wait's option; a failure raised as :meth:`failed` says."""
+        try:
+            return fetch(self.next_option())
+        except (APIConnectionError, APIStatusError) as err:
+            raise self.failed(err) from None
+
     def failed(self, err: DifyError) -> DifyError:
         """What to raise for a poll that failed with ``err`` (after the transport's retries): the timeout error
         when the time ran out, else ``err`` itself."""
@@ -116,11 +123,7 @@ class Waiter(Generic[T]):
 def poll(fetch: Callable[[RequestOption], T], waiter: Waiter[T], sleep: Callable[[float], None] = time.sleep) -> T:
     """Poll with ``fetch(option)`` until ``waiter`` says done; return the last status."""
     while True:
-        option = waiter.next_option()
-        try:
-            status = fetch(option)
-        except (APIConnectionError, APIStatusError) as err:
-            raise waiter.failed(err) from None
+        status = waiter.send(fetch)
         delay = waiter.answered(status)
         if delay is None:
             return status
@@ -161,11 +164,7 @@ def poll_many(
             if due[i] > now:
                 continue
             fetch, waiter = polls[i]
-            option = waiter.next_option()
-            try:
-                status = fetch(option)
-            except (APIConnectionError, APIStatusError) as err:
-                raise waiter.failed(err) from None
+            status = waiter.send(fetch)
             delay = waiter.answered(status)
             now = time.monotonic()
             if delay is None:

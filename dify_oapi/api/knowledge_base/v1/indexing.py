@@ -14,7 +14,13 @@ from dataclasses import dataclass
 
 from ....core.errors import DifyError, InvalidRequestError
 from ....core.polling import Deadline
-from .model.document import DocumentIndexingStatus, DocumentResult, GetDocumentRequest, IndexingStatusList
+from .model.document import (
+    DocumentIndexingStatus,
+    DocumentResult,
+    GetDocumentRequest,
+    IndexingState,
+    IndexingStatusList,
+)
 
 __all__ = [
     "BatchProgress",
@@ -128,7 +134,7 @@ class IndexingPoll:
 
 
 @dataclass(frozen=True, slots=True)
-class DocumentProgress:
+class DocumentProgress(IndexingState):
     """Where one document of ``wait_for_indexing_all`` stands. ``name`` comes from the create answer
     (``DocumentResult``) when one was given, else from one read of the document (None if it is gone); ``error`` is
     the server's reason for a failed document (keys scrubbed)."""
@@ -140,15 +146,6 @@ class DocumentProgress:
     completed_segments: int
     total_segments: int
     error: str | None = None
-
-    @property
-    def is_completed(self) -> bool:
-        return self.indexing_status == "completed"
-
-    @property
-    def is_failed(self) -> bool:
-        """``error`` or ``paused``: the document will not finish by itself."""
-        return self.indexing_status in ("error", "paused")
 
 
 @dataclass(frozen=True, slots=True)

@@ -485,7 +485,23 @@ class DocumentList(Response):
     page: int | None = None
 
 
-class DocumentIndexingStatus(Response):
+class IndexingState:
+    """``is_completed`` / ``is_failed`` read from ``indexing_status`` (a status answer, a ``DocumentProgress``)."""
+
+    __slots__ = ()
+    indexing_status: str | None
+
+    @property
+    def is_completed(self) -> bool:
+        return self.indexing_status == "completed"
+
+    @property
+    def is_failed(self) -> bool:
+        """``error`` or ``paused``: the document will not finish by itself."""
+        return self.indexing_status in ("error", "paused")
+
+
+class DocumentIndexingStatus(IndexingState, Response):
     """Indexing progress of one document: ``indexing_status`` and ``completed_segments`` of ``total_segments``."""
 
     id: str
@@ -500,15 +516,6 @@ class DocumentIndexingStatus(Response):
     stopped_at: Timestamp | None = None
     completed_segments: int | None = None
     total_segments: int | None = None
-
-    @property
-    def is_completed(self) -> bool:
-        return self.indexing_status == "completed"
-
-    @property
-    def is_failed(self) -> bool:
-        """``error`` or ``paused``: the document will not finish by itself."""
-        return self.indexing_status in ("error", "paused")
 
 
 class IndexingStatusList(Response):

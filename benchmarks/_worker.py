@@ -90,6 +90,20 @@ def _atimed(make: Callable[[], Any]) -> dict[str, Any]:
     return _run(go())
 
 
+def _warm_timed(st: State, run: Callable[[], int]) -> dict[str, Any]:
+    """``run`` timed, after one untimed run the first time (connections opened, code paths warm)."""
+    if "warm" not in st:
+        st["warm"] = run()
+    return _timed(run)
+
+
+def _warm_atimed(st: State, run: Callable[[], Any]) -> dict[str, Any]:
+    """Async twin of :func:`_warm_timed` (``run`` makes the coroutine)."""
+    if "warm" not in st:
+        st["warm"] = _run(run())
+    return _atimed(run)
+
+
 # --- ours ----------------------------------------------------------------------------------------------------------
 
 
@@ -145,9 +159,7 @@ def ours_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
                 count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = run()
-    return _timed(run)
+    return _warm_timed(st, run)
 
 
 def ours_stream_async(st: State, url: str, backend: str | None = None, **_: Any) -> dict[str, Any]:
@@ -162,9 +174,7 @@ def ours_stream_async(st: State, url: str, backend: str | None = None, **_: Any)
                 count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = _run(run())
-    return _atimed(run)
+    return _warm_atimed(st, run)
 
 
 def _concurrent(n: int, concurrency: int, one: Callable[[], Any]) -> Any:
@@ -298,9 +308,7 @@ def floor_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
                 count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = run()
-    return _timed(run)
+    return _warm_timed(st, run)
 
 
 def floor_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
@@ -315,9 +323,7 @@ def floor_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
                 count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = _run(run())
-    return _atimed(run)
+    return _warm_atimed(st, run)
 
 
 def floor_concurrency(st: State, url: str, n: int, concurrency: int, **_: Any) -> Any:
@@ -383,9 +389,7 @@ def dcp_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
     def run() -> int:
         return sum(1 for _ in client.chat_messages(_dcp_req("streaming")))
 
-    if "warm" not in st:
-        st["warm"] = run()
-    return _timed(run)
+    return _warm_timed(st, run)
 
 
 def dcp_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
@@ -398,9 +402,7 @@ def dcp_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
             count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = _run(run())
-    return _atimed(run)
+    return _warm_atimed(st, run)
 
 
 class _NoClose:
@@ -487,9 +489,7 @@ def do2_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
             count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = run()
-    return _timed(run)
+    return _warm_timed(st, run)
 
 
 def do2_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
@@ -503,9 +503,7 @@ def do2_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
             count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = _run(run())
-    return _atimed(run)
+    return _warm_atimed(st, run)
 
 
 class _Do2Async:
@@ -568,9 +566,7 @@ def dps_stream_sync(st: State, url: str, **_: Any) -> dict[str, Any]:
             count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = run()
-    return _timed(run)
+    return _warm_timed(st, run)
 
 
 def dps_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
@@ -585,9 +581,7 @@ def dps_stream_async(st: State, url: str, **_: Any) -> dict[str, Any]:
             count += 1
         return count
 
-    if "warm" not in st:
-        st["warm"] = _run(run())
-    return _atimed(run)
+    return _warm_atimed(st, run)
 
 
 def dps_concurrency(st: State, url: str, n: int, concurrency: int, **_: Any) -> Any:

@@ -201,3 +201,16 @@ async def test_a_deadline_is_not_resumed_past(mode: str) -> None:
         assert [type(e) for e in got] == [WorkflowStartedEvent]
         assert len(server.requests) == 1 and server.requests[0].startswith(b"POST /v1/workflows/run ")
         client.close() if mode == "sync" else await client.aclose()
+
+
+async def test_a_client_deadline_bounds_the_reconnection_by_the_time_left(mode: str, recorder: Recorder) -> None:
+    """``Client(deadline=...)`` (no per-call option) is the call's deadline across a reconnection too: the events
+    request gets what is left of it, not a fresh deadline of its own."""
+    recorder.answers += [_answer("req-run", STARTED, broken=True), _answer("req-events", NODE, FINISHED)]
+    client = make_client(recorder, deadline=30.0, timeout=httpx.Timeout(600.0, connect=5.0))
+    events: list[Any] = []
+    await collect(mode, client.workflow.v1.workflow, "stream_resumable", REQUEST, into=events)
+    assert [type(e) for e in events] == [WorkflowStartedEvent, NodeStartedEvent, WorkflowFinishedEvent]
+    first, again = (r.extensions["timeout"]["read"] for r in recorder.requests)
+    assert first <= 30.0 and again < first  # the reconnection's bound is the time left of the same deadline
+    client.close() if mode == "sync" else await client.aclose()

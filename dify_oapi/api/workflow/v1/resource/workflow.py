@@ -300,15 +300,19 @@ class _Follower:
         self._endpoint = endpoint
         self._state = state
         self._option = option
-        # RequestOption.deadline bounds the whole stream, reconnections included (made just before the first send)
-        self._deadline_at = time.monotonic() + option.deadline if option is not None and option.deadline else None
+        # The call's deadline (RequestOption.deadline, else the Client's) bounds the whole stream, reconnections
+        # included (made just before the first send)
+        deadline = option.deadline if option is not None and option.deadline else transport.config.deadline
+        self._deadline_at = time.monotonic() + deadline if deadline else None
 
     def _option_left(self) -> RequestOption | None:
         """The option of a reconnection: its deadline is what is left of the call's (None: none left)."""
-        if self._deadline_at is None or self._option is None:
+        if self._deadline_at is None:
             return self._option
         left = self._deadline_at - time.monotonic()
-        return self._option.model_copy(update={"deadline": left}) if left > 0 else None
+        if left <= 0:
+            return None
+        return (self._option or RequestOption()).model_copy(update={"deadline": left})
 
     def seen(self, event: Any) -> None:
         self._state.add(event)

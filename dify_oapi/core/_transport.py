@@ -732,8 +732,9 @@ def _past(request: httpx.Request) -> httpx.ReadTimeout:
 def _declared_too_large(response: httpx.Response, limit: int) -> bool:
     """An uncompressed answer whose Content-Length already says it is over the limit: refused unread."""
     length = response.headers.get("content-length", "")
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
-    return encoding in ("", "identity") and length.isascii() and length.isdigit() and int(length) > limit
+    if not (length.isascii() and length.isdigit() and int(length) > limit):
+        return False  # the usual case: one header looked up, not two
+    return response.headers.get("content-encoding", "identity").strip().lower() in ("", "identity")
 
 
 def _joined(response: httpx.Response, chunks: list[bytes]) -> bytes:

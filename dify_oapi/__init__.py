@@ -168,15 +168,21 @@ _WHERE = {
 """Where each exported name lives; every other ``...Error`` of ``__all__`` is in ``core.errors``."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name) or ("core.errors" if name.endswith("Error") and name in __all__ else None)
+def _load(package: str, namespace: dict[str, Any], module: str | None, name: str) -> Any:
+    """``name`` of ``package`` imported from its ``module`` on first use and kept in the package's ``namespace``
+    (the lazy exports of ``dify_oapi`` and ``dify_oapi.core``); AttributeError when it exports no such name."""
     if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
     import importlib
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
+    value = getattr(importlib.import_module(f".{module}", package), name)
+    namespace[name] = value
     return value
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name) or ("core.errors" if name.endswith("Error") and name in __all__ else None)
+    return _load(__name__, globals(), module, name)
 
 
 def __dir__() -> list[str]:

@@ -99,14 +99,9 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _WHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    from .. import _load  # the parent package is loaded first: no module more
 
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return _load(__name__, globals(), _WHERE.get(name), name)
 
 
 def __dir__() -> list[str]:

@@ -4,6 +4,7 @@ anywhere across chunks (a CRLF split between two chunks included), a leading BOM
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
@@ -39,6 +40,14 @@ class SSEDecoder:
         the next ``feed`` raises this error."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        return cast(list[ServerSentEvent], self._feed(chunk, False))
+
+    def feed_mixed(self, chunk: bytes) -> list[ServerSentEvent | str]:
+        """Like :meth:`feed`, but a plain frame (one ``data: `` line, so a ``message`` event with the current ``id``
+        and ``retry``) comes out as its data text alone: what a stream needs of it, without making an object."""
+        return self._feed(chunk, True)
+
+    def _feed(self, chunk: bytes, mixed: bool) -> list[ServerSentEvent | str]:
         if self.error is not None:
             raise self.error
         if not chunk:
@@ -51,7 +60,7 @@ class SSEDecoder:
                 return []
         if not self._started or self._last_cr or b"\r" in chunk:
             return self._feed_lines(chunk)
-        events: list[ServerSentEvent] = []
+        events: list[ServerSentEvent | str] = []
         try:
             if self._buf or self._data or self._event:
                 end = chunk.find(b"\n\n")
@@ -61,14 +70,14 @@ class SSEDecoder:
                 chunk = chunk[end + 2 :]
                 if self.error is not None or not chunk:
                     return events
-            self._feed_frames(chunk, events)
+            self._feed_frames(chunk, events, mixed)
         except UnicodeDecodeError as exc:
             self.error = exc  # nothing lost: the events completed before the bad line go out first
             if not events:
                 raise
         return events
 
-    def _feed_frames(self, chunk: bytes, events: list[ServerSentEvent]) -> None:
+    def _feed_frames(self, chunk: bytes, events: list[ServerSentEvent | str], mixed: bool) -> None:
         """The fast path, for a chunk that starts at a frame boundary and has no CR. Dify's frames are one
         ``data: ...`` line and a blank line, so the chunk splits on blank lines; any other frame (comments, other
         fields, several lines) and the incomplete tail go through the full line parser."""
@@ -83,21 +92,23 @@ class SSEDecoder:
             else:
                 for frame in text.split("\n\n"):
                     if frame.startswith("data: ") and "\n" not in frame:
-                        events.append(ServerSentEvent("message", frame[6:], self._id, self._retry))
+                        events.append(
+                            frame[6:] if mixed else ServerSentEvent("message", frame[6:], self._id, self._retry)
+                        )
                     else:
                         events += self._feed_lines(frame.encode("utf-8") + b"\n\n")
             chunk = chunk[cut + 2 :]
         if chunk:
             events += self._feed_lines(chunk)
 
-    def _feed_frame_bytes(self, frames: bytes, events: list[ServerSentEvent]) -> None:
+    def _feed_frame_bytes(self, frames: bytes, events: list[ServerSentEvent | str]) -> None:
         """Whole frames that are not all UTF-8, one by one (the decode error is kept at the line that has it)."""
         for frame in frames.split(b"\n\n"):
             events += self._feed_lines(frame + b"\n\n")
             if self.error is not None:
                 return
 
-    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
+    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent | str]:
         """The full parser, line by line."""
         if self._last_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
@@ -110,7 +121,7 @@ class SSEDecoder:
             if buf.startswith(b"\xef\xbb\xbf"):
                 del buf[:3]
             self._started = True
-        events: list[ServerSentEvent] = []
+        events: list[ServerSentEvent | str] = []
         start = 0
         n = len(buf)
         scanned = self._scanned  # bytes at the front already known to hold no line end: not searched again

@@ -142,12 +142,13 @@ class EventParser:
     then the union's, as before), a parsed name that is not the leading one (a repeated key). An unknown name is a
     plain :class:`StreamEvent`. Validators are made on first use of each name; the union only when needed."""
 
-    __slots__ = ("_by_name", "_models", "_union", "_validators")
+    __slots__ = ("_by_name", "_models", "_union", "validators")
 
     def __init__(self, models: tuple[type[StreamEvent], ...]) -> None:
         self._models = models
         self._by_name = _by_name(models)
-        self._validators: dict[str, Callable[[str], Any]] = {}
+        self.validators: dict[str, Callable[[str], Any]] = {}
+        """The validator of each event name seen so far (a stream's fast path uses them; read-only elsewhere)."""
         self._union: Callable[[str], Any] | None = None
 
     def __call__(self, data: str) -> Any:
@@ -162,7 +163,7 @@ class EventParser:
         name = data[start:end]
         if end < 0 or "\\" in name:
             return self._parse_union(data)
-        validate = self._validators.get(name)
+        validate = self.validators.get(name)
         if validate is None:
             validate = self._validator(name)
         try:
@@ -178,7 +179,7 @@ class EventParser:
         if not model.__pydantic_complete__:
             model.model_rebuild()
         validate: Callable[[str], Any] = model.__pydantic_validator__.validate_json
-        self._validators[name] = validate
+        self.validators[name] = validate
         return validate
 
     def _parse_union(self, data: str) -> Any:

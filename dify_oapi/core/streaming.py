@@ -40,7 +40,7 @@ from .errors import (
     scrub_strings,
     status_error_from_body,
 )
-from .events import ErrorEvent
+from .events import ErrorEvent, EventParser
 from .hooks import CallTrace, trace_of
 
 if TYPE_CHECKING:
@@ -204,18 +204,52 @@ class _StreamBase(Generic[EvT_co]):
         """Decode ``chunk`` into pending events; an error (a bad event, an ``error`` event) is kept for after the
         events before it."""
         try:
-            frames = self._decoder.feed(chunk)
+            frames = self._decoder.feed_mixed(chunk)
         except UnicodeDecodeError:
             self._defer(self._invalid_utf8())
             return
+        transport = self._transport
+        parser = self._parse_event
+        # The fast path, for a plain frame (a ``data:`` line: its text) of a chunk no longer than the size cap and
+        # quoting no key (checked once for the chunk: each such text is part of it): the event's model is picked by
+        # its leading name and validates the text, as EventParser does. Anything else (a name not seen yet, ping,
+        # error, a refused or odd text) goes through _parse, the full rule.
+        validators = (
+            parser.validators
+            if isinstance(parser, EventParser)
+            and len(chunk) <= transport.config.max_response_bytes
+            and not transport.may_quote_bytes(chunk, self.response.request)
+            else None
+        )
+        terminal = self._endpoint.terminal
+        pending = self._pending
         for frame in frames:
+            if type(frame) is str:
+                data = frame
+                if validators is not None:
+                    start = 11 if data.startswith('{"event": "') else 10 if data.startswith('{"event":"') else 0
+                    end = data.find('"', start) if start else -1
+                    validate = validators.get(data[start:end]) if end >= 0 else None
+                    if validate is not None:
+                        name = data[start:end]
+                        if name != "ping" and name != "error" and "\\" not in name:
+                            try:
+                                event = validate(data)
+                            except ValidationError:
+                                event = None
+                            if event is not None and event.event == name:
+                                if name in terminal:
+                                    self._terminal_seen = True
+                                pending.append(event)
+                                continue
+                frame = ServerSentEvent("message", data)
             try:
-                event = self._parse(frame)
+                event = self._parse(typing.cast(ServerSentEvent, frame))
             except DifyError as exc:
                 self._defer(exc)
                 return
             if event is not None:
-                self._pending.append(event)
+                pending.append(event)
         if self._decoder.error is not None:  # the events complete before the bad bytes are delivered first
             self._defer(self._invalid_utf8())
         elif self._decoder.buffered > self._transport.config.max_response_bytes:  # one event that never ends

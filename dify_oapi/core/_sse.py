@@ -66,7 +66,12 @@ class SSEDecoder:
                 end = chunk.find(b"\n\n")
                 if end < 0:
                     return self._feed_lines(chunk)
-                events += self._feed_lines(chunk[: end + 2])  # completes the pending frame: a frame boundary
+                text = self._plain_split(chunk[:end]) if not self._data and not self._event else None
+                if text is not None:  # a plain frame cut between two chunks, without the line parser; an event, not
+                    # its text: its start is not in this chunk (that a stream's once-per-chunk checks look at)
+                    events.append(ServerSentEvent("message", text, self._id, self._retry))
+                else:
+                    events += self._feed_lines(chunk[: end + 2])  # completes the pending frame: a frame boundary
                 chunk = chunk[end + 2 :]
                 if self.error is not None or not chunk:
                     return events
@@ -99,7 +104,25 @@ class SSEDecoder:
                         events += self._feed_lines(frame.encode("utf-8") + b"\n\n")
             chunk = chunk[cut + 2 :]
         if chunk:
-            events += self._feed_lines(chunk)
+            if b"\n" in chunk:
+                events += self._feed_lines(chunk)
+            else:  # the start of the next frame's line: buffered as the line parser buffers it (searched once)
+                self._buf += chunk
+                self._scanned = len(self._buf)
+
+    def _plain_split(self, rest: bytes) -> str | None:
+        """The data of a plain frame whose line began in the buffer and ends with ``rest`` (then the blank line),
+        the buffer emptied; None (nothing changed) when that line is not one whole ``data: `` line of UTF-8."""
+        line = bytes(self._buf) + rest
+        if not line.startswith(b"data: ") or b"\n" in line:
+            return None
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # the line parser raises it, at its line
+        self._buf.clear()
+        self._scanned = 0
+        return text[6:]
 
     def _feed_frame_bytes(self, frames: bytes, events: list[ServerSentEvent | str]) -> None:
         """Whole frames that are not all UTF-8, one by one (the decode error is kept at the line that has it)."""

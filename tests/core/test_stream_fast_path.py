@@ -6,7 +6,7 @@ line-by-line parser, which the fast path never takes)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -78,6 +78,14 @@ def _by_frames(body: bytes) -> Iterator[bytes]:
     yield body[cut:]
 
 
+def _sized(size: int) -> Callable[[bytes], Iterator[bytes]]:
+    def chunks(body: bytes) -> Iterator[bytes]:
+        for i in range(0, len(body), size):
+            yield body[i : i + size]
+
+    return chunks
+
+
 @pytest.mark.parametrize("name", BODIES)
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_the_fast_path_gives_the_full_parsers_events_and_errors(name: str, mode: str) -> None:
@@ -86,6 +94,8 @@ def test_the_fast_path_gives_the_full_parsers_events_and_errors(name: str, mode:
     assert expected[0] or expected[1]
     assert _outcome(body, _whole(body), mode) == expected
     assert _outcome(body, _by_frames(body), mode) == expected
+    for size in (7, 61, 100):  # frames cut anywhere: a plain frame completed by the next chunk
+        assert _outcome(body, _sized(size)(body), mode) == expected
 
 
 def test_a_quoted_key_is_scrubbed_on_the_fast_path() -> None:

@@ -253,15 +253,7 @@ class Transport:
     def may_quote_bytes(self, chunk: bytes, request: httpx.Request) -> bool:
         """False when no event whose text is part of ``chunk`` can quote a key (:meth:`scrub_event` would then return
         every such event unchanged): the check once per chunk of a stream instead of once per event."""
-        secrets = self._secrets_of(request)
-        if not secrets:
-            return False
-        if b"\\u00" in chunk or b"\\/" in chunk:
-            return True
-        for secret in secrets:  # noqa: SIM110
-            if secret and secret.encode("utf-8", "surrogatepass") in chunk:
-                return True
-        return False
+        return _may_quote(chunk, self._secrets_of(request))
 
     def _secrets_of(self, request: httpx.Request | None) -> list[str]:
         """Every key this Client knows, and the key ``request`` carried (remembered for the last request: the events

@@ -17,14 +17,14 @@ from typing import TYPE_CHECKING, Generic, TypeVar, cast
 import httpx
 
 from .config import to_timeout
-from .errors import APIConnectionError, APIStatusError, DifyError
+from .errors import APIConnectionError, APIStatusError, DifyError, InvalidRequestError
 from .option import RequestOption
 from .streaming import DEADLINE_SLACK
 
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["Deadline", "Expired", "Waiter", "apoll", "apoll_many", "bounded_timeout", "poll", "poll_many"]
+__all__ = ["Backoff", "Deadline", "Expired", "Waiter", "apoll", "apoll_many", "bounded_timeout", "poll", "poll_many"]
 
 T = TypeVar("T")
 
@@ -49,6 +49,36 @@ class Deadline:
     def left(self) -> float:
         """Seconds left (0 once passed)."""
         return max(self.at - self._clock(), 0.0)
+
+
+class Backoff:
+    """The waits between polls: ``interval`` seconds, ``factor`` times longer each time, at most ``max_interval``,
+    never past ``deadline``. The arguments are checked here (InvalidRequestError); ``interval_name`` is what the
+    caller calls ``interval``."""
+
+    __slots__ = ("_delay", "_factor", "_max", "deadline")
+
+    def __init__(
+        self, deadline: Deadline, *, interval: float, factor: float, max_interval: float,
+        interval_name: str = "interval",
+    ) -> None:  # fmt: skip
+        if deadline.timeout < 0 or interval < 0 or max_interval < 0:
+            raise InvalidRequestError(f"timeout, {interval_name} and max_interval must not be negative")
+        if factor < 1:
+            raise InvalidRequestError("factor must be at least 1")
+        self.deadline = deadline
+        self._factor = factor
+        self._max = max_interval
+        self._delay = min(interval, max_interval)
+
+    def next(self) -> float | None:
+        """The seconds to wait before the next poll; None once the deadline passed."""
+        remaining = self.deadline.left()
+        if remaining <= 0:
+            return None
+        delay = min(self._delay, remaining)
+        self._delay = min(self._delay * self._factor, self._max)
+        return delay
 
 
 def bounded_timeout(base: httpx.Timeout, left: float) -> httpx.Timeout:

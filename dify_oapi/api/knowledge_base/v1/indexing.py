@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ....core.errors import DifyError, InvalidRequestError
-from ....core.polling import Deadline
+from ....core.polling import Backoff, Deadline
 from .model.document import (
     DocumentIndexingStatus,
     DocumentResult,
@@ -83,18 +83,14 @@ class IndexingPoll:
         on_progress: ProgressCallback | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if timeout < 0 or interval < 0 or max_interval < 0:
-            raise InvalidRequestError("timeout, interval and max_interval must not be negative")
-        if factor < 1:
-            raise InvalidRequestError("factor must be at least 1")
+        self.deadline = Deadline(timeout, clock)
+        self._backoff = Backoff(self.deadline, interval=interval, factor=factor, max_interval=max_interval)
         self.dataset_id = dataset_id
         self.batch = batch
         self.timeout = timeout
         self.factor = factor
         self.max_interval = max_interval
         self.on_progress = on_progress
-        self.deadline = Deadline(timeout, clock)
-        self._delay = min(interval, max_interval)
 
     def step(self, status: IndexingStatusList) -> float | None:
         if self.on_progress is not None:
@@ -108,11 +104,9 @@ class IndexingPoll:
             )  # fmt: skip
         if status.is_completed:
             return None
-        remaining = self.deadline.left()
-        if remaining <= 0:
+        delay = self._backoff.next()
+        if delay is None:
             raise self.expired(status, None)
-        delay = min(self._delay, remaining)
-        self._delay = min(self._delay * self.factor, self.max_interval)
         return delay
 
     def expired(self, status: IndexingStatusList | None, err: DifyError | None) -> IndexingTimeoutError:
@@ -199,10 +193,18 @@ class ManyIndexing:
         on_progress: DocumentProgressCallback | None,
         scrub: Callable[[str], str],
     ) -> None:
-        if timeout < 0 or interval < 0 or max_interval < 0:
-            raise InvalidRequestError("timeout, poll_interval and max_interval must not be negative")
-        if factor < 1:
-            raise InvalidRequestError("factor must be at least 1")
+        self.deadline = Deadline(timeout)
+
+        def backoff() -> Backoff:  # checks the arguments (InvalidRequestError)
+            return Backoff(
+                self.deadline,
+                interval=interval,
+                factor=factor,
+                max_interval=max_interval,
+                interval_name="poll_interval",
+            )
+
+        backoff()  # before anything else
         self.dataset_id = dataset_id
         self.names: dict[str, str] = {}
         self.batches: list[str] = []
@@ -222,26 +224,20 @@ class ManyIndexing:
         if not self.batches:
             raise InvalidRequestError("batches is empty: give at least one batch id or create answer")
         self.timeout = timeout
-        self.deadline = Deadline(timeout)
         self.on_progress = on_progress
         self._scrub = scrub
         self._seen: dict[str, dict[str, DocumentProgress]] = {b: {} for b in self.batches}
         self._done: set[str] = set()
         self._asked: set[str] = set()
-        self._interval = interval
-        self._factor = factor
-        self._max_interval = max_interval
-        self._delay = {b: min(interval, max_interval) for b in self.batches}
+        self._backoff = {b: backoff() for b in self.batches}  # one per batch
 
     def step(self, batch: str) -> Callable[[IndexingStatusList], float | None]:
         def step(status: IndexingStatusList) -> float | None:
             if self._see(batch, status):
                 return None
-            remaining = self.deadline.left()
-            if remaining <= 0:
+            delay = self._backoff[batch].next()
+            if delay is None:
                 raise self.expired()
-            delay = min(self._delay[batch], remaining)
-            self._delay[batch] = min(self._delay[batch] * self._factor, self._max_interval)
             return delay
 
         return step

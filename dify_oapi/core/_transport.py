@@ -10,6 +10,7 @@ import threading
 import time
 import typing
 import weakref
+from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -23,7 +24,7 @@ from ._inputs import InputForms
 from ._log import logger
 from ._pools import Pools
 from .builder import Builder
-from .config import Config, check_header, clean_config, clean_key, to_timeout
+from .config import Config, check_headers, clean_config, clean_key, to_timeout
 from .endpoint import Encoded, Endpoint, plan_user_field, validation_message, with_extras
 from .errors import (
     APIConnectionError,
@@ -97,11 +98,8 @@ class Transport:
         # The headers of every call, by lower-case name (a name given again in another case replaces it). A user
         # Authorization header is dropped: the SDK's key (api_key, dataset_api_key, RequestOption.api_key) always
         # sets the one Authorization header.
-        base: dict[str, tuple[str, str]] = {"user-agent": ("User-Agent", f"dify-oapi/{__version__}")}
-        for name, value in config.headers:
-            if name.lower() != "authorization":
-                base[name.lower()] = (name, value)
-        self._headers = base
+        self._headers: dict[str, tuple[str, str]] = {"user-agent": ("User-Agent", f"dify-oapi/{__version__}")}
+        _merge_headers(self._headers, config.headers)
         self.input_forms = input_forms if input_forms is not None else InputForms()  # shared with derived ones
 
     # ---- clients ----------------------------------------------------------------------------------------------
@@ -192,8 +190,7 @@ class Transport:
             encoded = endpoint.encode(self.prepare(endpoint, request), self.config.default_user)
         if option is not None:
             if option.headers:
-                for name, value in option.headers.items():
-                    check_header(name, value, "RequestOption headers")
+                check_headers(option.headers.items(), "RequestOption headers")
             if option.extra_query or option.extra_body:
                 encoded = with_extras(encoded, option.extra_query, option.extra_body)
         if self._key(endpoint, option) is None:
@@ -214,9 +211,7 @@ class Transport:
         if endpoint.kind == "stream":
             headers["accept"] = ("Accept", "text/event-stream")
         if option is not None and option.headers:
-            for name, value in option.headers.items():  # checked by encode()
-                if name.lower() != "authorization":
-                    headers[name.lower()] = (name, value)
+            _merge_headers(headers, option.headers.items())  # checked by encode()
         headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
         stack = ExitStack()
         kwargs: dict[str, Any] = {"headers": list(headers.values()), "timeout": self._timeout(endpoint, option)}
@@ -664,6 +659,15 @@ class Transport:
 
     def wrap_stream_error(self, exc: httpx.RequestError, request: httpx.Request) -> APIConnectionError:
         return self._transport_error(exc, request)[1]
+
+
+def _merge_headers(into: dict[str, tuple[str, str]], headers: Iterable[tuple[str, str]]) -> None:
+    """Add ``headers`` to ``into`` (by lower-case name: a name given again in another case replaces it), leaving out
+    any Authorization header: the SDK's key sets the one Authorization header."""
+    for name, value in headers:
+        lower = name.lower()
+        if lower != "authorization":
+            into[lower] = (name, value)
 
 
 def _may_quote(content: bytes, secrets: list[str]) -> bool:

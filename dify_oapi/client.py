@@ -85,9 +85,7 @@ class Client:
         from .core.config import DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT, Config, to_timeout
         from .core.retry import RetryPolicy
 
-        if max_retries is not None and max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        _check_deadline(deadline)
+        _check_numbers(max_retries, None, deadline)
         base = base_url or os.environ.get("DIFY_BASE_URL") or DEFAULT_BASE_URL
         config = Config(
             base_url=base.rstrip("/"),
@@ -144,11 +142,7 @@ class Client:
         """
         from .core.config import to_timeout
 
-        if max_retries is not None and max_retries < 0:
-            raise ValueError("max_retries must be >= 0")
-        if stream_read_timeout is not None and stream_read_timeout <= 0:
-            raise ValueError("stream_read_timeout must be > 0")
-        _check_deadline(deadline)
+        _check_numbers(max_retries, stream_read_timeout, deadline)
         config = self.config
         changes: dict[str, Any] = {}
         if api_key is not None:
@@ -333,9 +327,16 @@ class Client:
         )
 
 
-def _check_deadline(deadline: float | None) -> None:
+def _check_numbers(max_retries: int | None, stream_read_timeout: float | None, deadline: float | None) -> None:
+    """The numbers a Client (or with_options) is given; InvalidRequestError (a DifyError and a ValueError)."""
+    from .core.errors import InvalidRequestError
+
+    if max_retries is not None and max_retries < 0:
+        raise InvalidRequestError("max_retries must be >= 0")
+    if stream_read_timeout is not None and stream_read_timeout <= 0:
+        raise InvalidRequestError("stream_read_timeout must be > 0")
     if deadline is not None and not (isinstance(deadline, int | float) and 0 < deadline < float("inf")):
-        raise ValueError("deadline must be a number of seconds > 0")
+        raise InvalidRequestError("deadline must be a number of seconds > 0")
 
 
 def __getattr__(name: str) -> Any:

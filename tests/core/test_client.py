@@ -146,3 +146,21 @@ def test_missing_key_fails_before_io(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidRequestError, match="DIFY_API_KEY"):
         client.dify.v1.app.info()
     assert rec.requests == []
+
+
+def test_bad_numbers_raise_invalid_request_error() -> None:
+    """A Client's or with_options' bad max_retries / stream_read_timeout / deadline is a DifyError (and a ValueError)."""
+    from dify_oapi import DifyError, InvalidRequestError
+
+    parent = Client(api_key="k")
+    attempts = [
+        lambda: Client(api_key="k", max_retries=-1),
+        lambda: Client(api_key="k", deadline=0),
+        lambda: parent.with_options(max_retries=-1),
+        lambda: parent.with_options(stream_read_timeout=0),
+        lambda: parent.with_options(deadline=float("nan")),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidRequestError) as caught:
+            attempt()
+        assert isinstance(caught.value, DifyError) and isinstance(caught.value, ValueError)

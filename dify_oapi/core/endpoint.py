@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -19,7 +18,7 @@ from pydantic_core import PydanticSerializationError, to_jsonable_python
 from .errors import InvalidRequestError
 from .events import LazyType, event_parser, event_union, is_event_union
 from .files import FileInput, is_file_input
-from .model import Body, File, Form, FormJson, Path, Query, Request, User
+from .model import Body, File, Form, FormJson, Path, Query, Request, User, _non_finite
 
 __all__ = ["Encoded", "Endpoint", "HttpMethod", "Kind", "with_extras"]
 
@@ -285,19 +284,9 @@ def _extra_json(name: str, value: Any) -> Any:
             f"extra_body[{name!r}]: the value cannot be sent as JSON (use str, int, float, bool, None, datetimes, enums, "
             "models, and lists and dicts of them)"
         ) from None
-    if not _finite(plain):
+    if _non_finite(plain, name) is not None:
         raise InvalidRequestError(f"extra_body[{name!r}]: NaN and infinity cannot be sent as JSON")
     return plain
-
-
-def _finite(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    if isinstance(value, dict):
-        return all(_finite(v) for v in value.values())  # pyright: ignore[reportUnknownVariableType]
-    if isinstance(value, list):
-        return all(_finite(v) for v in value)  # pyright: ignore[reportUnknownVariableType]
-    return True
 
 
 def _jsonable(value: Any) -> Any:

@@ -671,25 +671,36 @@ def _merge_headers(into: dict[str, tuple[str, str]], headers: Iterable[tuple[str
 
 
 def _may_quote(content: bytes, secrets: list[str]) -> bool:
-    """Whether a JSON body may hold one of ``secrets`` in a string: as it is, or spelt with JSON escapes (``\\u0061``
-    or ``\\/`` for ASCII characters; a key is printable ASCII). A few substring searches per answer."""
+    """Whether a JSON body may hold one of ``secrets`` in a string: as it is, or spelt with JSON escapes. A key is
+    printable ASCII, so an escape can only spell one of its characters as ``\\u00XX``, ``\\/``, ``\\"`` or
+    ``\\\\``: every escape has a backslash, so a body without one (one memchr-fast search) holds a key only as it
+    is. A few substring searches per answer (once per chunk of a stream)."""
     if not secrets:
         return False
-    if b"\\u00" in content or b"\\/" in content:
+    if b"\\" in content and (b"\\u00" in content or b"\\/" in content or _escapable(secrets)):
         return True
-    return any(secret and secret.encode() in content for secret in secrets)
+    for secret in secrets:  # noqa: SIM110  # a loop, not any(): this runs once per chunk of a stream
+        if secret and secret.encode() in content:
+            return True
+    return False
 
 
 def _may_quote_text(data: str, secrets: list[str]) -> bool:
     """:func:`_may_quote` for a stream event's text."""
     if not secrets:
         return False
-    if "\\u00" in data or "\\/" in data:
+    if "\\" in data and ("\\u00" in data or "\\/" in data or _escapable(secrets)):
         return True
     for secret in secrets:  # noqa: SIM110  # a loop, not any(): this runs once per event
         if secret and secret in data:
             return True
     return False
+
+
+def _escapable(secrets: list[str]) -> bool:
+    """A key with a ``"`` or a backslash: JSON always escapes it (``\\"``, ``\\\\``), so a text with a backslash
+    may hold it."""
+    return any('"' in secret or "\\" in secret for secret in secrets)
 
 
 def _ends_with_v1(base_url: str) -> bool:

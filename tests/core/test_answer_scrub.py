@@ -15,7 +15,7 @@ import pytest
 from dify_oapi import RequestOption
 from dify_oapi.api.knowledge_base.v1.indexing import IndexingError
 from dify_oapi.api.knowledge_base.v1.model.document import GetIndexingStatusRequest
-from tests.support import APP_KEY, DATASET_KEY, MODES, Recorder, call, make_client
+from tests.support import APP_KEY, DATASET_KEY, MODES, Recorder, call, collect, make_client
 
 PER_CALL = "dataset-PER-CALL-echoed-4242"
 KEYS = (APP_KEY, DATASET_KEY, PER_CALL)
@@ -138,3 +138,40 @@ async def test_a_key_echoed_in_a_stream_event_is_scrubbed(mode: str) -> None:
             got = [e async for e in stream]
     assert [getattr(e, "answer", None) for e in got][:1] == ["your key is ***"]
     assert_no_key(*(repr(e) for e in got), *(e.model_dump_json() for e in got))
+
+
+ODD_KEY = 'app-TEST/odd"key\\0123'
+"""A key with each character JSON may escape (``/``, ``"``, a backslash): still a valid key (printable ASCII)."""
+SPELLINGS = {
+    "minimal escapes": json.dumps(ODD_KEY)[1:-1],  # \" and \\ (json.dumps leaves / as it is)
+    "escaped slash": json.dumps(ODD_KEY)[1:-1].replace("/", "\\/"),
+    "letter as \\u00XX": json.dumps(ODD_KEY)[1:-1].replace("T", "\\u0054", 1),
+    "every character as \\u00XX": "".join(f"\\u{ord(c):04x}" for c in ODD_KEY),
+}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_key_spelt_with_any_json_escape_is_scrubbed_in_answers_and_stream_events(
+    mode: str, spelling: str
+) -> None:
+    from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
+
+    spelt = SPELLINGS[spelling].encode()
+    assert json.loads(b'"' + spelt + b'"') == ODD_KEY and ODD_KEY.encode() not in spelt
+    events = b'data: {"event": "message", "answer": "x"}\n\ndata: {"event": "message", "answer": "k=KEY"}\n\n'
+    body = events.replace(b"KEY", spelt) + b'data: {"event": "message_end", "id": "e"}\n\n'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/chat-messages"):  # the whole body in one chunk: the stream's fast path
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body)
+        return httpx.Response(
+            200, headers={"content-type": "application/json"}, content=b'{"echo": "k=' + spelt + b'"}'
+        )
+
+    client = make_client(Recorder(default=handler), api_key=ODD_KEY)
+    request = ChatMessageRequest.builder().query("q").user("u").build()
+    got = await collect(mode, client.chat.v1.message, "stream", request)
+    assert [getattr(e, "answer", None) for e in got] == ["x", "k=***", None]
+    answer = await call(mode, client, "request", "GET", "/info")
+    assert answer == {"echo": "k=***"}

@@ -5,6 +5,7 @@ httpx client per :class:`~dify_oapi.Client`."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -53,13 +54,15 @@ MAX_ERROR_BODY = 64 * 1024
 
 
 class _Attempt:
-    """One prepared attempt: the httpx request plus the files it opened (closed when the attempt ends)."""
+    """One prepared attempt: the httpx request plus the files it opened (closed when the attempt ends), and the httpx
+    transport it goes straight to (``direct``, see :func:`_direct`), if any."""
 
-    __slots__ = ("request", "stack")
+    __slots__ = ("direct", "request", "stack")
 
-    def __init__(self, request: httpx.Request, stack: ExitStack) -> None:
+    def __init__(self, request: httpx.Request, stack: ExitStack, direct: Any = None) -> None:
         self.request = request
         self.stack = stack
+        self.direct = direct
 
 
 class Transport:
@@ -100,6 +103,7 @@ class Transport:
         # sets the one Authorization header.
         self._headers: dict[str, tuple[str, str]] = {"user-agent": ("User-Agent", f"dify-oapi/{__version__}")}
         _merge_headers(self._headers, config.headers)
+        self._merged: tuple[tuple[tuple[bytes, bytes], ...], httpx.Headers] | None = None  # see _client_headers
         self.input_forms = input_forms if input_forms is not None else InputForms()  # shared with derived ones
 
     # ---- clients ----------------------------------------------------------------------------------------------
@@ -200,6 +204,17 @@ class Transport:
             raise InvalidRequestError(f"no API key for {endpoint.method} {endpoint.path}: set {which}")
         return encoded
 
+    def _client_headers(self, client: httpx.Client | httpx.AsyncClient) -> httpx.Headers:
+        """``client``'s default headers with this transport's over them (kept until the client's change)."""
+        raw = tuple(client.headers.raw)
+        kept = self._merged
+        if kept is not None and kept[0] == raw:
+            return kept[1]
+        merged = httpx.Headers(client.headers)
+        merged.update(list(self._headers.values()))
+        self._merged = (raw, merged)
+        return merged
+
     def _build(
         self,
         client: httpx.Client | httpx.AsyncClient,
@@ -207,14 +222,9 @@ class Transport:
         encoded: Encoded,
         option: RequestOption | None,
     ) -> _Attempt:
-        headers = self._headers.copy()
-        if endpoint.kind == "stream":
-            headers["accept"] = ("Accept", "text/event-stream")
-        if option is not None and option.headers:
-            _merge_headers(headers, option.headers.items())  # checked by encode()
-        headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
         stack = ExitStack()
-        kwargs: dict[str, Any] = {"headers": list(headers.values()), "timeout": self._timeout(endpoint, option)}
+        timeout = self._timeout(endpoint, option)
+        kwargs: dict[str, Any] = {}
         if encoded.query:  # extra_query and extra_body are in ``encoded`` (encode()); params=[] re-parses the URL
             kwargs["params"] = encoded.query
         if encoded.multipart:
@@ -228,11 +238,32 @@ class Transport:
             kwargs["json"] = encoded.body
         url = self.config.base_url + encoded.path
         try:
-            request = client.build_request(endpoint.method, url, **kwargs)
+            target = _url(url)
+            # A JSON answer is read and closed by the transport itself: such a call may go straight out (_direct).
+            direct = _direct(client, target) if endpoint.kind == "json" else None
+            if direct is None:
+                headers = self._headers.copy()
+                if endpoint.kind == "stream":
+                    headers["accept"] = ("Accept", "text/event-stream")
+                if option is not None and option.headers:
+                    _merge_headers(headers, option.headers.items())  # checked by encode()
+                headers["authorization"] = ("Authorization", f"Bearer {self._key(endpoint, option)}")
+                request = client.build_request(
+                    endpoint.method, target, headers=list(headers.values()), timeout=timeout, **kwargs
+                )
+            else:  # what build_request makes of it for a plain client: its headers, then ours over them, in order
+                merged = httpx.Headers(self._client_headers(client))
+                if option is not None and option.headers:
+                    for name, value in option.headers.items():  # checked by encode()
+                        if name.lower() != "authorization":
+                            merged[name] = value
+                merged["Authorization"] = f"Bearer {self._key(endpoint, option)}"
+                extensions = {"timeout": timeout.as_dict()}
+                request = httpx.Request(endpoint.method, target, headers=merged, extensions=extensions, **kwargs)
         except BaseException:
             stack.close()
             raise
-        return _Attempt(request, stack)
+        return _Attempt(request, stack, direct)
 
     # ---- outcomes -----------------------------------------------------------------------------------------------
 
@@ -460,7 +491,10 @@ class Transport:
             try:
                 try:
                     self._hook(state, "request")
-                    response = client.send(prepared.request, stream=True)
+                    if prepared.direct is None:
+                        response = client.send(prepared.request, stream=True)
+                    else:
+                        response = _answered(client, prepared, prepared.direct.handle_request(_open(client, prepared)))
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 except RuntimeError:
@@ -512,9 +546,9 @@ class Transport:
                 try:
                     self._hook(state, "request")
                     if left is None:
-                        response = await client.send(prepared.request, stream=True)
+                        response = await _asend(client, prepared)
                     else:
-                        response = await _asend_within(client, prepared.request, left)
+                        response = await _asend_within(client, prepared, left)
                 except httpx.RequestError as exc:
                     delay = self._failed(state, *self._transport_error(exc, prepared.request), type(exc).__name__)
                 except RuntimeError:
@@ -764,13 +798,60 @@ def _joined(response: httpx.Response, chunks: list[bytes]) -> bytes:
     return content
 
 
-async def _asend_within(client: httpx.AsyncClient, request: httpx.Request, left: float) -> httpx.Response:
-    """``client.send`` cut at ``left`` seconds (the deadline), as a read timeout: the request may be out."""
+@functools.lru_cache(maxsize=256)
+def _url(url: str) -> httpx.URL:
+    """``url`` parsed (an ``httpx.URL`` is immutable: the few URLs a client calls are parsed once each)."""
+    return httpx.URL(url)
+
+
+def _direct(client: httpx.Client | httpx.AsyncClient, url: httpx.URL) -> Any:
+    """The httpx transport a request to ``url`` goes straight to, or None to send it through ``client.send``.
+
+    For a client with nothing ``send`` would add (no auth, no event hooks, no redirects followed, no default params,
+    no cookies), ``send`` only wraps the transport's answer, at a cost of about a fifth of a blocking call on
+    loopback (its auth and redirect generators, a cookie jar lookup that builds urllib objects from every answer).
+    Such a request goes to the transport ``send`` would pick (proxies and mounts included) and the answer is kept as
+    ``send`` keeps it (:func:`_answered`). Used for JSON answers, which the transport reads and closes itself; streams
+    and downloads, whose httpx response the caller sees, go through ``send``."""
+    hooks = client.event_hooks
+    if (
+        client.follow_redirects or client.auth is not None or hooks["request"] or hooks["response"] or client.params
+        or client.cookies
+    ):  # fmt: skip
+        return None
+    route = getattr(client, "_transport_for_url", None)  # httpx's own pick (httpx 0.27 and 0.28)
+    return route(url) if route is not None else None
+
+
+def _open(client: httpx.Client | httpx.AsyncClient, prepared: _Attempt) -> httpx.Request:
+    """The request, if ``client`` is still open (as ``client.send`` refuses a closed client's request)."""
+    if client.is_closed:
+        raise RuntimeError("Cannot send a request, as the client has been closed.")
+    return prepared.request
+
+
+def _answered(client: httpx.Client | httpx.AsyncClient, prepared: _Attempt, response: httpx.Response) -> httpx.Response:
+    """The transport's answer to a direct request, as ``client.send`` leaves it: its request set, its cookies kept."""
+    response.request = prepared.request
+    if "set-cookie" in response.headers:
+        client.cookies.extract_cookies(response)
+    return response
+
+
+async def _asend(client: httpx.AsyncClient, prepared: _Attempt) -> httpx.Response:
+    """``client.send`` (streamed), or straight to the transport for a direct request (see :func:`_direct`)."""
+    if prepared.direct is None:
+        return await client.send(prepared.request, stream=True)
+    return _answered(client, prepared, await prepared.direct.handle_async_request(_open(client, prepared)))
+
+
+async def _asend_within(client: httpx.AsyncClient, prepared: _Attempt, left: float) -> httpx.Response:
+    """:func:`_asend` cut at ``left`` seconds (the deadline), as a read timeout: the request may be out."""
     try:
         async with asyncio.timeout(left):
-            return await client.send(request, stream=True)
+            return await _asend(client, prepared)
     except TimeoutError:
-        raise _past(request) from None
+        raise _past(prepared.request) from None
 
 
 def _read_error_text(response: httpx.Response) -> str | httpx.RequestError:

@@ -4,7 +4,6 @@ anywhere across chunks (a CRLF split between two chunks included), a leading BOM
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
@@ -40,98 +39,94 @@ class SSEDecoder:
         the next ``feed`` raises this error."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        return cast(list[ServerSentEvent], self._feed(chunk, False))
+        events, frames, _ = self.split(chunk)
+        for frame in frames:
+            if frame.startswith("data: ") and "\n" not in frame:  # a plain frame: one data line
+                events.append(ServerSentEvent("message", frame[6:], self._id, self._retry))
+            else:
+                events += self.frame(frame)
+        return events
 
-    def feed_mixed(self, chunk: bytes) -> list[ServerSentEvent | str]:
-        """Like :meth:`feed`, but a plain frame (one ``data: `` line, so a ``message`` event with the current ``id``
-        and ``retry``) comes out as its data text alone: what a stream needs of it, without making an object."""
-        return self._feed(chunk, True)
+    def split(self, chunk: bytes) -> tuple[list[ServerSentEvent], list[str], bytes]:
+        """The fast path of :meth:`feed`: ``(events, frames, covered)``.
 
-    def _feed(self, chunk: bytes, mixed: bool) -> list[ServerSentEvent | str]:
+        ``events`` are what the full line parser made (a chunk with a CR, the end of a frame whose lines began in
+        earlier chunks, the start of the stream); ``frames`` the text of each further whole frame of the chunk, in
+        order, without its blank line and not parsed yet: the caller takes a plain one (``data: `` and one line, so
+        a ``message`` event of the current ``id`` and ``retry``) as its data, and gives any other to :meth:`frame`,
+        in order, before the next ``split``. ``covered`` holds every text of ``frames`` (the chunk, with the start
+        of its first frame when that came in earlier chunks): what a once-per-chunk check of them looks at."""
         if self.error is not None:
             raise self.error
         if not chunk:
-            return []
+            return [], [], b""
         if not self._started and not self._buf and len(chunk) >= 3:  # a BOM, if any, is whole in this chunk
             if chunk[:3] == _BOM:
                 chunk = chunk[3:]
             self._started = True
             if not chunk:
-                return []
+                return [], [], b""
         if not self._started or self._last_cr or b"\r" in chunk:
-            return self._feed_lines(chunk)
-        events: list[ServerSentEvent | str] = []
+            return self._feed_lines(chunk), [], b""
+        events: list[ServerSentEvent] = []
         try:
-            if self._buf or self._data or self._event:
+            if self._data or self._event:  # lines of a frame came already: the line parser ends it
                 end = chunk.find(b"\n\n")
                 if end < 0:
-                    return self._feed_lines(chunk)
-                text = self._plain_split(chunk[:end]) if not self._data and not self._event else None
-                if text is not None:  # a plain frame cut between two chunks, without the line parser; an event, not
-                    # its text: its start is not in this chunk (that a stream's once-per-chunk checks look at)
-                    events.append(ServerSentEvent("message", text, self._id, self._retry))
-                else:
-                    events += self._feed_lines(chunk[: end + 2])  # completes the pending frame: a frame boundary
+                    return self._feed_lines(chunk), [], b""
+                events = self._feed_lines(chunk[: end + 2])  # a frame boundary: the buffer is empty now
                 chunk = chunk[end + 2 :]
                 if self.error is not None or not chunk:
-                    return events
-            self._feed_frames(chunk, events, mixed)
-        except UnicodeDecodeError as exc:
-            self.error = exc  # nothing lost: the events completed before the bad line go out first
-            if not events:
-                raise
-        return events
-
-    def _feed_frames(self, chunk: bytes, events: list[ServerSentEvent | str], mixed: bool) -> None:
-        """The fast path, for a chunk that starts at a frame boundary and has no CR. Dify's frames are one
-        ``data: ...`` line and a blank line, so the chunk splits on blank lines; any other frame (comments, other
-        fields, several lines) and the incomplete tail go through the full line parser."""
-        cut = chunk.rfind(b"\n\n")
-        if cut >= 0:
+                    return events, [], b""
+            buf = self._buf
+            if buf:  # the start of the next frame (no blank line in it), not parsed yet or its last line not whole
+                if chunk.find(b"\n\n") < 0:  # (a blank line begun in the buffer: the line parser sees it)
+                    return events + self._feed_lines(chunk), [], b""
+                chunk = bytes(buf) + chunk
+                buf.clear()
+            cut = chunk.rfind(b"\n\n")
+            if cut < 0:
+                if b"\n" in chunk:
+                    return events + self._feed_lines(chunk), [], b""
+                buf += chunk  # the start of a line: buffered as the line parser buffers it (searched once)
+                self._scanned = len(buf)
+                return events, [], b""
+            self._scanned = 0  # the rest is kept as it came (lines and all), parsed with its frame
             try:
                 text = chunk[:cut].decode("utf-8")  # whole frames: no character is cut at their end
             except UnicodeDecodeError:
                 self._feed_frame_bytes(chunk[:cut], events)  # finds the bad line, the events before it first
-                if self.error is not None:
-                    return
-            else:
-                for frame in text.split("\n\n"):
-                    if frame.startswith("data: ") and "\n" not in frame:
-                        events.append(
-                            frame[6:] if mixed else ServerSentEvent("message", frame[6:], self._id, self._retry)
-                        )
-                    else:
-                        events += self._feed_lines(frame.encode("utf-8") + b"\n\n")
-            chunk = chunk[cut + 2 :]
-        if chunk:
-            if b"\n" in chunk:
-                events += self._feed_lines(chunk)
-            else:  # the start of the next frame's line: buffered as the line parser buffers it (searched once)
-                self._buf += chunk
-                self._scanned = len(self._buf)
+                if self.error is None:
+                    buf += chunk[cut + 2 :]
+                return events, [], b""
+            buf += chunk[cut + 2 :]
+        except UnicodeDecodeError as exc:
+            self.error = exc  # nothing lost: the events completed before the bad line go out first
+            if not events:
+                raise
+            return events, [], b""
+        return events, text.split("\n\n"), chunk
 
-    def _plain_split(self, rest: bytes) -> str | None:
-        """The data of a plain frame whose line began in the buffer and ends with ``rest`` (then the blank line),
-        the buffer emptied; None (nothing changed) when that line is not one whole ``data: `` line of UTF-8."""
-        line = bytes(self._buf) + rest
-        if not line.startswith(b"data: ") or b"\n" in line:
-            return None
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError:
-            return None  # the line parser raises it, at its line
-        self._buf.clear()
-        self._scanned = 0
-        return text[6:]
+    def frame(self, text: str) -> list[ServerSentEvent]:
+        """The events of one whole frame of :meth:`split` (its text, without the blank line), line by line."""
+        events: list[ServerSentEvent] = []
+        for line in text.split("\n"):
+            if line:
+                self._field(line)
+            elif (event := self._dispatch()) is not None:
+                events.append(event)
+        if (event := self._dispatch()) is not None:
+            events.append(event)
+        return events
 
-    def _feed_frame_bytes(self, frames: bytes, events: list[ServerSentEvent | str]) -> None:
+    def _feed_frame_bytes(self, frames: bytes, events: list[ServerSentEvent]) -> None:
         """Whole frames that are not all UTF-8, one by one (the decode error is kept at the line that has it)."""
         for frame in frames.split(b"\n\n"):
             events += self._feed_lines(frame + b"\n\n")
             if self.error is not None:
                 return
 
-    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent | str]:
+    def _feed_lines(self, chunk: bytes) -> list[ServerSentEvent]:
         """The full parser, line by line."""
         if self._last_cr and chunk[:1] == b"\n":
             chunk = chunk[1:]  # the LF of a CRLF split across chunks
@@ -144,7 +139,7 @@ class SSEDecoder:
             if buf.startswith(b"\xef\xbb\xbf"):
                 del buf[:3]
             self._started = True
-        events: list[ServerSentEvent | str] = []
+        events: list[ServerSentEvent] = []
         start = 0
         n = len(buf)
         scanned = self._scanned  # bytes at the front already known to hold no line end: not searched again
@@ -197,7 +192,10 @@ class SSEDecoder:
     def _line(self, raw: bytes) -> ServerSentEvent | None:
         if not raw:
             return self._dispatch()
-        line = raw.decode("utf-8")
+        self._field(raw.decode("utf-8"))
+        return None
+
+    def _field(self, line: str) -> None:
         if line.startswith(":"):
             return None
         name, sep, value = line.partition(":")

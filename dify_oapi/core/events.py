@@ -142,14 +142,36 @@ class EventParser:
     then the union's, as before), a parsed name that is not the leading one (a repeated key). An unknown name is a
     plain :class:`StreamEvent`. Validators are made on first use of each name; the union only when needed."""
 
-    __slots__ = ("_by_name", "_models", "_union", "validators")
+    __slots__ = ("_by_name", "_fast", "_models", "_union", "validators")
 
     def __init__(self, models: tuple[type[StreamEvent], ...]) -> None:
         self._models = models
         self._by_name = _by_name(models)
         self.validators: dict[str, Callable[[str], Any]] = {}
-        """The validator of each event name seen so far (a stream's fast path uses them; read-only elsewhere)."""
+        """The validator of each event name seen so far (read-only outside this class)."""
         self._union: Callable[[str], Any] | None = None
+        self._fast: dict[frozenset[str], dict[str, Callable[[str], Any]]] = {}
+
+    def fast(self, terminal: frozenset[str]) -> dict[str, Callable[[str], Any]]:
+        """A stream's fast table (read-only for it; filled as names are seen): the validator of each event name seen
+        so far that is the one name of its model's ``event`` literal, but ``ping``, ``error`` and ``terminal``.
+
+        Whatever name a caller picks from a text, a validator of this table that accepts the text gives exactly what
+        this parser gives: its model accepts one ``event`` value, the name the union's discriminator picks that model
+        for. (A text it refuses, or a name not in the table, is for the parser, which may raise.)"""
+        table = self._fast.get(terminal)
+        if table is None:
+            table = self._fast[terminal] = {}
+            for name, validate in self.validators.items():
+                if self._is_fast(name, terminal):
+                    table[name] = validate
+        return table
+
+    def _is_fast(self, name: str, terminal: frozenset[str]) -> bool:
+        model = self._by_name.get(name)
+        if model is None or name in ("ping", "error") or name in terminal:
+            return False
+        return getattr(model.model_fields["event"].annotation, "__args__", ()) == (name,)
 
     def __call__(self, data: str) -> Any:
         """The event parsed from ``data``; raises pydantic's ``ValidationError`` like the union would."""
@@ -180,6 +202,9 @@ class EventParser:
             model.model_rebuild()
         validate: Callable[[str], Any] = model.__pydantic_validator__.validate_json
         self.validators[name] = validate
+        for terminal, table in self._fast.items():
+            if self._is_fast(name, terminal):
+                table[name] = validate
         return validate
 
     def _parse_union(self, data: str) -> Any:

@@ -117,7 +117,17 @@ class Resumer(Protocol):
         ...
 
 
-_ADOPTED = ("_endpoint", "_parse_event", "_decoder", "_terminal_seen", "_response", "_pending", "_deferred", "_trace")
+_ADOPTED = (
+    "_endpoint",
+    "_parse_event",
+    "_fast",
+    "_decoder",
+    "_terminal_seen",
+    "_response",
+    "_pending",
+    "_deferred",
+    "_trace",
+)
 """What a stream takes over from the stream that continues it (``Resumer.reopen``)."""
 
 
@@ -134,6 +144,8 @@ class _StreamBase(Generic[EvT_co]):
         self._transport = transport
         self._decoder = SSEDecoder()
         self._parse_event = endpoint.event_parser()
+        parser = self._parse_event
+        self._fast = parser.fast(endpoint.terminal) if isinstance(parser, EventParser) else None
         self._terminal_seen = False
         self._response = None
         self._pending: deque[Any] = deque()
@@ -203,56 +215,53 @@ class _StreamBase(Generic[EvT_co]):
     def _feed(self, chunk: bytes) -> None:
         """Decode ``chunk`` into pending events; an error (a bad event, an ``error`` event) is kept for after the
         events before it."""
+        decoder = self._decoder
         try:
-            frames = self._decoder.feed_mixed(chunk)
+            events, frames, covered = decoder.split(chunk)
         except UnicodeDecodeError:
             self._defer(self._invalid_utf8())
             return
-        transport = self._transport
-        parser = self._parse_event
-        # The fast path, for a plain frame (a ``data:`` line: its text) of a chunk no longer than the size cap and
-        # quoting no key (checked once for the chunk: each such text is part of it): the event's model is picked by
-        # its leading name and validates the text, as EventParser does. Anything else (a name not seen yet, ping,
-        # error, a refused or odd text) goes through _parse, the full rule.
-        validators = (
-            parser.validators
-            if isinstance(parser, EventParser)
-            and len(chunk) <= transport.config.max_response_bytes
-            and not transport.may_quote_bytes(chunk, self.response.request)
-            else None
-        )
-        terminal = self._endpoint.terminal
         pending = self._pending
-        for frame in frames:
-            if type(frame) is str:
-                data = frame
-                if validators is not None:
-                    start = 11 if data.startswith('{"event": "') else 10 if data.startswith('{"event":"') else 0
-                    end = data.find('"', start) if start else -1
-                    validate = validators.get(data[start:end]) if end >= 0 else None
-                    if validate is not None:
-                        name = data[start:end]
-                        if name != "ping" and name != "error" and "\\" not in name:
+        try:
+            for sse in events:
+                if (event := self._parse(sse)) is not None:
+                    pending.append(event)
+            if frames:
+                # The fast path, for a plain frame (one ``data:`` line) whose text is no longer than the size cap and
+                # quotes no key (checked once for the bytes all the frames' texts lie in): the validator of the event
+                # name the text starts with (the parser's fast table: no ping, error or final event) gives the event
+                # the full rule gives, when it accepts the text. Anything else goes through _parse, the full rule.
+                transport = self._transport
+                fast = (
+                    self._fast
+                    if self._fast is not None
+                    and len(covered) <= transport.config.max_response_bytes
+                    and not transport.may_quote_bytes(covered, self.response.request)
+                    else None
+                )
+                for frame in frames:
+                    if fast is not None and frame.startswith('data: {"event":'):
+                        at = frame.find('"', 15) + 1  # the name is only a guess: the validator decides
+                        validate = fast.get(frame[at : frame.find('"', at)])
+                        if validate is not None and "\n" not in frame:
                             try:
-                                event = validate(data)
-                            except ValidationError:
-                                event = None
-                            if event is not None and event.event == name:
-                                if name in terminal:
-                                    self._terminal_seen = True
-                                pending.append(event)
+                                pending.append(validate(frame[6:]))
                                 continue
-                frame = ServerSentEvent("message", data)
-            try:
-                event = self._parse(typing.cast(ServerSentEvent, frame))
-            except DifyError as exc:
-                self._defer(exc)
-                return
-            if event is not None:
-                pending.append(event)
-        if self._decoder.error is not None:  # the events complete before the bad bytes are delivered first
+                            except ValidationError:
+                                pass
+                    if frame.startswith("data: ") and "\n" not in frame:  # a plain frame: a message event
+                        if (event := self._parse_data(frame[6:])) is not None:
+                            pending.append(event)
+                        continue
+                    for sse in decoder.frame(frame):
+                        if (event := self._parse(sse)) is not None:
+                            pending.append(event)
+        except DifyError as exc:
+            self._defer(exc)
+            return
+        if decoder.error is not None:  # the events complete before the bad bytes are delivered first
             self._defer(self._invalid_utf8())
-        elif self._decoder.buffered > self._transport.config.max_response_bytes:  # one event that never ends
+        elif decoder.buffered > self._transport.config.max_response_bytes:  # one event that never ends
             self._defer(self._transport.too_large(self._endpoint, self.response, "an event of the stream"))
 
     def _past_deadline(self) -> bool:
@@ -289,8 +298,11 @@ class _StreamBase(Generic[EvT_co]):
         )  # fmt: skip
 
     def _parse(self, frame: ServerSentEvent) -> Any:
-        data = frame.data  # once per event: local names
-        if frame.event == "ping" or not data.strip():
+        return None if frame.event == "ping" else self._parse_data(frame.data)
+
+    def _parse_data(self, data: str) -> Any:
+        """The event of a frame's data (None for a ping or no data); raises the typed error of a bad or error event."""
+        if not data.strip():
             return None
         transport = self._transport
         if len(data) > transport.config.max_response_bytes:  # a whole event in one chunk
@@ -300,7 +312,7 @@ class _StreamBase(Generic[EvT_co]):
         except ValidationError as exc:
             raise APIResponseValidationError(
                 f"{self._endpoint.path}: unexpected event: {validation_message(exc)}",
-                body=self._transport.scrub(frame.data[:4096], self.response.request), status_code=self.status_code,
+                body=self._transport.scrub(data[:4096], self.response.request), status_code=self.status_code,
                 request=self.response.request,
             ) from None  # fmt: skip
         event = transport.scrub_event(event, data, self.response.request)  # a key it quotes: ***

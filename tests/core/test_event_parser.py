@@ -34,6 +34,10 @@ SHAPES = [
     '{"event": "workflow_started", "workflow_run_id": "r", "data": {"id": "r", "workflow_id": "w"}}',
     '{"event": "message_end", "id": "m", "metadata": {"usage": {"total_tokens": 3}}}',
     '{"event": "message", "created_at": "2026-01-01T00:00:00Z"}',  # lenient timestamp
+    '{"event":"agent_message","answer":"a","event":"message"}',  # the leading name is a guess the model refuses
+    '{"event":"message_end","id":"m","event":"message"}',  # a final event's name first
+    '{"event":"ping","event":"message"}',
+    '{"event":  "message", "answer": "a"}',  # two spaces
 ]
 
 
@@ -68,6 +72,8 @@ def test_known_unknown_and_chatflow_events_are_typed() -> None:
         '{"event": "message", "answer": {"not": "text"}}',  # a known name, an odd shape
         '{"event": "message_end", "metadata": "nope"}',
         '{"event":"message","answer":["x"]}',
+        '{"event":null,"message":"a"}',  # a guessed name ("message") that is no name
+        '{"event":5,"agent_message":"a","answer":"b"}',
     ],
 )
 def test_a_known_name_with_an_odd_shape_raises_the_unions_error(data: str) -> None:
@@ -116,3 +122,29 @@ def test_each_call_scrubs_the_key_it_sent_though_the_last_ones_are_remembered() 
         first, _ = list(client.chat.v1.message.stream(REQ, option))
         assert isinstance(first, MessageEvent) and first.answer == "you sent ***"
         assert client.dify.v1.app.parameters(option=option).opening_statement == "you sent ***"
+
+
+def test_the_fast_table_holds_only_names_whose_model_takes_that_one_name() -> None:
+    from typing import Literal
+
+    class One(StreamEvent):
+        event: Literal["one"] = "one"
+
+    class Two(StreamEvent):
+        event: Literal["two", "deux"] = "two"
+
+    class Done(StreamEvent):
+        event: Literal["done"] = "done"
+
+    parser = EventParser(event_models(One | Two | Done))
+    table = parser.fast(frozenset({"done"}))
+    assert table == {}  # filled as names are seen
+    for name in ("one", "two", "deux", "done", "ping", "error", "unknown"):
+        parser(f'{{"event": "{name}"}}')
+    assert set(parser.validators) == {"one", "two", "deux", "done", "ping", "error", "unknown"}
+    assert set(table) == {"one"}  # not a model of several names, nor a final event, ping, error or an unknown one
+    assert set(parser.fast(frozenset())) == {"one", "done"}  # a table made later starts with the names seen
+    assert type(table["one"]('{"event": "one", "x": 1}')) is One
+    with pytest.raises(ValidationError):  # a repeated key: the model of the first name refuses the text
+        table["one"]('{"event": "one", "event": "two"}')
+    assert type(parser('{"event": "one", "event": "two"}')) is Two

@@ -149,3 +149,40 @@ def test_fast_path_keeps_events_before_invalid_utf8() -> None:
     assert decoder.feed(b"data: a\n\ndata: \xff\n\ndata: b\n\n") == [ServerSentEvent("message", "a")]
     with pytest.raises(UnicodeDecodeError):
         decoder.feed(b"data: c\n\n")
+
+
+def test_split_gives_the_full_parsers_events_and_frames_that_lie_in_what_it_covers() -> None:
+    """``split`` (the streams' fast path) on random streams cut into many small chunks: its events, and its frames
+    taken as the stream takes them (a plain one as its data, any other through ``frame``), are the full parser's;
+    every frame's text lies in the bytes it says it covers (what the stream's once-per-chunk key check searches)."""
+    import random
+
+    rng = random.Random(1414)
+    pieces = [b'data: {"event": "message"}', b"data: x", b"data:y", b"event: ping", b": c", b"id: 3", b"retry: 9",
+              b"data: \xc3\xa9\xe4\xbd\xa0", b"data", b"", b"\n", b"\r\n", b"\n\n", b"foo: bar", b"data: KEY"]  # fmt: skip
+    for _ in range(2000):
+        data = b"".join(rng.choice(pieces) + rng.choice([b"\n", b"\n\n", b"\n\n", b"\n\n\n"]) for _ in range(10))
+        if rng.random() < 0.2:
+            data = data.replace(b"\n", b"\r\n", 1)
+        cuts = sorted(rng.sample(range(len(data) + 1), rng.randint(1, 12)))
+        chunks = [data[i:j] for i, j in zip([0, *cuts], [*cuts, len(data)], strict=True)]
+        decoder = SSEDecoder()
+        got: list[ServerSentEvent] = []
+        for chunk in chunks:
+            events, frames, covered = decoder.split(chunk)
+            got += events
+            for frame in frames:
+                assert frame.encode() in covered
+                if frame.startswith("data: ") and "\n" not in frame:
+                    got.append(ServerSentEvent("message", frame[6:], decoder._id, decoder._retry))
+                else:
+                    got += decoder.frame(frame)
+        assert got == _lines_only(chunks), (data, cuts)
+
+
+def test_a_frame_cut_between_chunks_is_covered_whole() -> None:
+    decoder = SSEDecoder()
+    assert decoder.split(b"data: KE") == ([], [], b"")
+    events, frames, covered = decoder.split(b'Y\n\ndata: {"a": 1}\n\ndata: ne')
+    assert events == [] and frames == ["data: KEY", 'data: {"a": 1}'] and b"KEY" in covered
+    assert decoder.feed(b"xt\n\n") == [ServerSentEvent("message", "next")]

@@ -40,7 +40,7 @@ from .errors import (
     status_error_from_body,
 )
 from .files import file_positions, open_file, rewindable
-from .hooks import CallTrace, HookKind
+from .hooks import CallTrace, HookKind, trace_of
 from .model import Response
 from .option import RequestOption
 from .retry import Failure, parse_retry_after, should_retry
@@ -588,12 +588,25 @@ class Transport:
     def request(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
         response = self.send(endpoint, request, option)  # a JSON answer comes back already read, in the retry loop
         response.close()
-        return self.parse(endpoint, response, response.content)
+        return self._answer(endpoint, response)
 
     async def arequest(self, endpoint: Endpoint[Any, RespT], request: Any, option: RequestOption | None) -> RespT:
         response = await self.asend(endpoint, request, option)
         await response.aclose()
-        return self.parse(endpoint, response, response.content)
+        return self._answer(endpoint, response)
+
+    def _answer(self, endpoint: Endpoint[Any, RespT], response: httpx.Response) -> RespT:
+        """The parsed JSON answer, reported to the hooks (with its usage), or its parse error."""
+        trace = trace_of(response) if self.config.hooks else None
+        try:
+            parsed = self.parse(endpoint, response, response.content)
+        except APIResponseValidationError as exc:
+            if trace is not None:
+                trace.failed("error", exc)
+            raise
+        if trace is not None:
+            trace.parsed(response.status_code, parsed)
+        return parsed
 
     # ---- reading answers (at most max_response_bytes) -------------------------------------------------------------
 

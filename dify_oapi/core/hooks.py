@@ -5,7 +5,8 @@ moment of every call.
 ``kind``           when
 =================  ==========================================================================================
 ``request``        an attempt is sent (``attempt`` 1, 2...)
-``response``       a 2xx answer arrived (``status``); for a stream, its events follow. A blocking chat,
+``response``       a 2xx answer arrived (``status``); for a stream, its events follow. A JSON answer is
+                   reported once parsed (one that does not parse is the call's ``error``); a blocking chat,
                    completion or workflow answer also gives ``usage`` and ``latency`` (its ``metadata.usage``,
                    or the workflow run's ``data.total_tokens`` / ``data.elapsed_time``)
 ``retry``          an attempt failed and another is scheduled (``status`` or ``error_type``, ``retry_delay``)
@@ -25,14 +26,12 @@ spans and metrics.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 from weakref import WeakKeyDictionary
 
@@ -119,12 +118,16 @@ class CallTrace:
         self.latency: float | None = None
 
     def answered(self, response: httpx.Response) -> None:
+        """A 2xx answer arrived. A stream or a download is reported now (its events follow); a JSON answer once it is
+        parsed (:meth:`parsed`), so that its usage is read from the model."""
         _TRACES[response] = self
-        usage = latency = None
-        if self.endpoint.kind == "json":  # read whole already (streams and binary answers are read later)
-            with contextlib.suppress(httpx.ResponseNotRead):
-                usage, latency = _blocking_usage(response.content)
-        self.emit("response", status=response.status_code, usage=usage, latency=latency)
+        if self.endpoint.kind != "json":
+            self.emit("response", status=response.status_code)
+
+    def parsed(self, status: int, answer: object) -> None:
+        """A JSON answer, parsed: reported with a blocking run's usage and latency, if it has them."""
+        self._take_usage(answer)
+        self.emit("response", status=status, usage=self.usage, latency=self.latency)
 
     def failed(self, kind: HookKind, err: BaseException, delay: float | None = None) -> None:
         self.emit(kind, status=getattr(err, "status_code", None), error_type=type(err).__name__, retry_delay=delay)
@@ -158,21 +161,23 @@ class CallTrace:
         self.emit("stream_event", event=name if isinstance(name, str) else None)
 
     def _take_usage(self, event: object) -> None:
+        """The usage of a final event or a blocking answer: ``metadata.usage`` (a chat's; kept over a chatflow's
+        ``workflow_finished``), else a workflow run's ``data.total_tokens`` / ``data.elapsed_time``."""
         usage = getattr(getattr(event, "metadata", None), "usage", None)
-        if usage is not None:  # message_end: the richest figures, kept over a chatflow's workflow_finished
+        if usage is not None:
             self.usage = TokenUsage(
-                getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None),
-                getattr(usage, "total_tokens", None),
+                _int(getattr(usage, "prompt_tokens", None)), _int(getattr(usage, "completion_tokens", None)),
+                _int(getattr(usage, "total_tokens", None)),
             )  # fmt: skip
-            self.latency = getattr(usage, "latency", None)
+            self.latency = _number(getattr(usage, "latency", None))
             return
         data = getattr(event, "data", None)
-        total = getattr(data, "total_tokens", None)
-        if self.usage is None and isinstance(total, int):
+        total = _int(getattr(data, "total_tokens", None))
+        if self.usage is None and total is not None:
             self.usage = TokenUsage(total_tokens=total)
-        elapsed = getattr(data, "elapsed_time", None)
-        if self.latency is None and isinstance(elapsed, int | float):
-            self.latency = float(elapsed)
+        elapsed = _number(getattr(data, "elapsed_time", None))
+        if self.latency is None and elapsed is not None:
+            self.latency = elapsed
 
     def stream_finished(self, exc: BaseException | None, completed: bool) -> None:
         """The stream stopped: ``exc`` the error it raised (None, or GeneratorExit when the caller left early);
@@ -183,34 +188,6 @@ class CallTrace:
             self.emit("stream_end", events=self.events, completed=completed, usage=self.usage, latency=self.latency)
         else:
             self.failed("error", exc)
-
-
-def _blocking_usage(content: bytes) -> tuple[TokenUsage | None, float | None]:
-    """Usage and latency of a blocking answer: a chat or completion answer's ``metadata.usage``, a workflow run's
-    ``data.total_tokens`` / ``data.elapsed_time``; (None, None) for any other answer."""
-    if b'"usage"' not in content and b'"total_tokens"' not in content:
-        return None, None  # most answers: no parsing
-    try:
-        body = _object(json.loads(content))
-    except ValueError:
-        return None, None
-    if body is None:
-        return None, None
-    usage = _object((_object(body.get("metadata")) or {}).get("usage"))
-    if usage is not None:
-        tokens = TokenUsage(
-            _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")), _int(usage.get("total_tokens"))
-        )
-        return tokens, _number(usage.get("latency"))
-    data = _object(body.get("data"))
-    if data is not None and "total_tokens" in data:
-        total = _int(data.get("total_tokens"))
-        return (TokenUsage(total_tokens=total) if total is not None else None), _number(data.get("elapsed_time"))
-    return None, None
-
-
-def _object(value: object) -> dict[str, Any] | None:
-    return cast("dict[str, Any]", value) if isinstance(value, dict) else None
 
 
 def _int(value: object) -> int | None:

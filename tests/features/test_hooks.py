@@ -8,7 +8,7 @@ import logging
 import httpx
 import pytest
 
-from dify_oapi import APIConnectionError, Client, InternalServerError, NotFoundError
+from dify_oapi import APIConnectionError, APIResponseValidationError, Client, InternalServerError, NotFoundError
 from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
 from dify_oapi.api.chat.v1.model.conversation import ListConversationsRequest
 from dify_oapi.api.completion.v1.model.completion_message import CompletionMessageRequest
@@ -98,6 +98,20 @@ async def test_usage_and_latency_from_a_blocking_answer(mode: str) -> None:
         ("/conversations", None, None),
     ]
     assert isinstance(responses[0][2], float)  # the transcript's latency
+    client.close()
+    await client.aclose()
+
+
+async def test_an_answer_that_does_not_parse_is_reported_as_the_error_raised(mode: str) -> None:
+    """A 2xx JSON answer is reported once parsed: one that fails to parse is the call's ``error`` (the
+    APIResponseValidationError the caller gets), never a ``response`` (the span would have ended as a success)."""
+    rec = Recorder(answers=[httpx.Response(200, json={"data": "not a list"})])
+    seen: list[HookEvent] = []
+    client = make_client(rec, hooks=[seen.append])
+    with pytest.raises(APIResponseValidationError):
+        await call(mode, client.chat.v1.conversation, "list", ListConversationsRequest.builder().user("u").build())
+    assert kinds(seen) == ["request", "error"]
+    assert (seen[1].error_type, seen[1].status) == ("APIResponseValidationError", 200)
     client.close()
     await client.aclose()
 

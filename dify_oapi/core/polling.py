@@ -14,9 +14,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Generic, TypeVar, cast
 
-import httpx
-
-from .config import to_timeout
 from .errors import APIConnectionError, APIStatusError, DifyError, InvalidRequestError
 from .option import RequestOption
 from .streaming import DEADLINE_SLACK
@@ -24,7 +21,7 @@ from .streaming import DEADLINE_SLACK
 if TYPE_CHECKING:
     from ._transport import Transport
 
-__all__ = ["Backoff", "Deadline", "Expired", "Waiter", "apoll", "apoll_many", "bounded_timeout", "poll", "poll_many"]
+__all__ = ["Backoff", "Deadline", "Expired", "Waiter", "apoll", "apoll_many", "poll", "poll_many"]
 
 T = TypeVar("T")
 
@@ -81,18 +78,6 @@ class Backoff:
         return delay
 
 
-def bounded_timeout(base: httpx.Timeout, left: float) -> httpx.Timeout:
-    """``base`` with no phase longer than ``left`` seconds (a phase without a limit gets ``left``)."""
-    cap = max(left, MIN_HTTP_TIMEOUT)
-
-    def bound(value: float | None) -> float:
-        return cap if value is None else min(value, cap)
-
-    return httpx.Timeout(
-        connect=bound(base.connect), read=bound(base.read), write=bound(base.write), pool=bound(base.pool)
-    )
-
-
 class Waiter(Generic[T]):
     """One wait's state, without I/O: the option of the next poll (bounded by the deadline), what an answer means
     (the seconds to sleep before the next poll, None when done), what a failed poll raises."""
@@ -111,8 +96,6 @@ class Waiter(Generic[T]):
         self.deadline = deadline
         self.last: T | None = None
         self._polls = 0
-        given = to_timeout(option.timeout) if option is not None else None
-        self._base = given or transport.config.timeout
         self._option = option if option is not None else RequestOption()
         # A poll's own deadline (the call's, else the Client's) still bounds it, within the wait's time left.
         self._call_deadline = self._option.deadline if self._option.deadline is not None else transport.config.deadline
@@ -126,7 +109,8 @@ class Waiter(Generic[T]):
         bound = max(left, MIN_HTTP_TIMEOUT)
         if self._call_deadline is not None:
             bound = min(bound, self._call_deadline)
-        return self._option.model_copy(update={"timeout": bounded_timeout(self._base, left), "deadline": bound})
+        # As a deadline, the transport cuts every timeout of the poll (and of its retries) to the time left.
+        return self._option.model_copy(update={"deadline": bound})
 
     def answered(self, status: T) -> float | None:
         """A poll answered ``status``: None when done, else the seconds to sleep (``step`` raises on failure or when

@@ -18,7 +18,7 @@ from dify_oapi.api.knowledge_base.v1.indexing import IndexingTimeoutError
 from dify_oapi.api.knowledge_base.v1.model.dataset import CreateDatasetRequest
 from dify_oapi.api.knowledge_base.v1.model.document import CreateDocumentByTextRequest
 from dify_oapi.core.errors import InternalServerError, NotFoundError
-from dify_oapi.core.polling import Deadline, bounded_timeout
+from dify_oapi.core.polling import Deadline
 from dify_oapi.testing import DifyTestServer
 from tests.support import Recorder, make_client, run_bounded
 
@@ -144,12 +144,19 @@ async def test_the_clients_per_call_deadline_still_bounds_each_poll(mode: str) -
     await client.aclose()
 
 
-def test_bounded_timeout_caps_every_phase() -> None:
-    capped = bounded_timeout(httpx.Timeout(600, connect=5), 2.5)
-    assert (capped.connect, capped.read, capped.write, capped.pool) == (2.5, 2.5, 2.5, 2.5)
-    unbounded = bounded_timeout(httpx.Timeout(None), 1.0)
-    assert (unbounded.connect, unbounded.read) == (1.0, 1.0)
-    assert bounded_timeout(httpx.Timeout(0.5), 3).read == 0.5
+@pytest.mark.parametrize("timeout", [None, httpx.Timeout(600, connect=5), 0.5], ids=["none", "600", "0.5"])
+def test_every_phase_of_a_poll_is_bounded_by_the_time_left(timeout: Any) -> None:
+    """A phase without a limit, or a longer one, gets the wait's time left; a shorter one is kept."""
+    recorder = Recorder(answers=[_status("completed")])
+    with make_client(recorder, timeout=timeout) as client:
+        client.knowledge_base.v1.document.wait_for_indexing("ds", "b", timeout=2.5, interval=1)
+    sent = recorder.requests[0].extensions["timeout"]
+    cap = 0.5 if timeout == 0.5 else 2.5
+    assert all(0 < sent[phase] <= cap for phase in ("connect", "read", "write", "pool")), sent
+    assert sent["read"] > cap / 2  # the time left, not an arbitrary small bound
+
+
+def test_a_deadline_counts_down() -> None:
     now = [10.0]
     deadline = Deadline(2, clock=lambda: now[0])
     now[0] = 11.5

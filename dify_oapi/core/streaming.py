@@ -57,6 +57,14 @@ __all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Resumer", "S
 EvT = TypeVar("EvT")
 EvT_co = TypeVar("EvT_co", covariant=True)
 
+_NONE: dict[str, Callable[[str], Any]] = {}
+"""The fast table of a chunk that takes the full rule (it may quote a key, or is larger than the size cap)."""
+
+
+def _no_validator(data: str) -> Any:  # pragma: no cover - never called: no frame starts with a line end
+    raise AssertionError(data)
+
+
 _CLOSED = object()
 """What a read gives when the stream was closed (from another thread or task) while it read."""
 
@@ -70,6 +78,35 @@ def _is_json(response: httpx.Response) -> bool:
     """A 2xx answer to a stream request that is JSON, not SSE (an error, or a result such as the pipeline run's)."""
     ctype = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return bool(ctype == "application/json" or ctype.endswith("+json"))
+
+
+def _plain_body(response: httpx.Response) -> bool:
+    """The body comes as it was sent (no ``Content-Encoding`` to undo) and is not read yet: its chunks are the
+    response's own byte stream's, what ``iter_bytes`` gives with two generators less per chunk."""
+    encoding = response.headers.get("content-encoding")
+    if encoding is not None and encoding.strip().lower() not in ("", "identity"):
+        return False
+    if response.is_stream_consumed or response.is_closed or hasattr(response, "_content"):
+        return False
+    response.is_stream_consumed = True  # as iter_raw marks it: it is read here
+    return True
+
+
+def _chunks(response: httpx.Response) -> Iterator[bytes]:
+    """The body's chunks as they arrive, decoded (gzip and the like through ``iter_bytes``). The transport's errors
+    are httpx's either way (httpx maps httpcore's below the response's stream)."""
+    stream = response.stream
+    if isinstance(stream, httpx.SyncByteStream) and _plain_body(response):
+        return iter(stream)
+    return response.iter_bytes()
+
+
+def _achunks(response: httpx.Response) -> AsyncIterator[bytes]:
+    """Async twin of :func:`_chunks`."""
+    stream = response.stream
+    if isinstance(stream, httpx.AsyncByteStream) and _plain_body(response):
+        return stream.__aiter__()
+    return response.aiter_bytes()
 
 
 def deadline_error(where: str, deadline: float | None, request: httpx.Request | None) -> APITimeoutError:
@@ -232,23 +269,33 @@ class _StreamBase(Generic[EvT_co]):
                 # name the text starts with (the parser's fast table: no ping, error or final event) gives the event
                 # the full rule gives, when it accepts the text. Anything else goes through _parse, the full rule.
                 transport = self._transport
-                fast = (
-                    self._fast
+                get = (
+                    self._fast.get
                     if self._fast is not None
                     and len(covered) <= transport.config.max_response_bytes
                     and not transport.may_quote_bytes(covered, self.response.request)
-                    else None
+                    else _NONE.get
                 )
+                append = pending.append
+                last = "\n"  # the leading text of the last frame validated here (no plain frame starts so)
+                last_validate: Callable[[str], Any] = _no_validator
                 for frame in frames:
-                    if fast is not None and frame.startswith('data: {"event":'):
+                    if frame.startswith(last):  # the same event name as the frame before: the same validator
+                        validate: Callable[[str], Any] | None = last_validate
+                    elif frame.startswith('data: {"event":'):
                         at = frame.find('"', 15) + 1  # the name is only a guess: the validator decides
-                        validate = fast.get(frame[at : frame.find('"', at)])
-                        if validate is not None and "\n" not in frame:
-                            try:
-                                pending.append(validate(frame[6:]))
-                                continue
-                            except ValidationError:
-                                pass
+                        end = frame.find('"', at)
+                        validate = get(frame[at:end]) if end > at else None
+                        if validate is not None:
+                            last, last_validate = frame[: end + 1], validate
+                    else:
+                        validate = None
+                    if validate is not None and "\n" not in frame:
+                        try:
+                            append(validate(frame[6:]))
+                            continue
+                        except ValidationError:
+                            pass
                     if frame.startswith("data: ") and "\n" not in frame:  # a plain frame: a message event
                         if (event := self._parse_data(frame[6:])) is not None:
                             pending.append(event)
@@ -424,11 +471,12 @@ class Stream(_StreamBase[EvT_co]):
         self._lock = threading.Lock()
         self._response = response
         self._trace = trace_of(response)
-        self._chunks: Iterator[bytes] = response.iter_bytes()
+        json_answer = _is_json(response)
+        self._chunks: Iterator[bytes] = iter(()) if json_answer else _chunks(response)  # a JSON answer: read whole
         self._timer: threading.Timer | None = None
         self._deadline_at, self._deadline = _deadline_of(response)
         self._arm()
-        if _is_json(response):
+        if json_answer:
             try:
                 content = self._read_all()
                 self._json_answer(content)
@@ -730,11 +778,12 @@ class AsyncStream(_StreamBase[EvT_co]):
         self._trace = trace_of(response)
         self._deadline_at, self._deadline = _deadline_of(response)
         self._loop = asyncio.get_running_loop()
-        self._chunks = response.aiter_bytes()
+        json_answer = _is_json(response)
+        self._chunks = _achunks(response) if not json_answer else None  # a JSON answer: read whole
         if self._closing:  # aclose() came while the headers were awaited
             await self._release()
             return self
-        if _is_json(response):
+        if json_answer:
             try:
                 content = await self._read_all()
                 self._json_answer(content)

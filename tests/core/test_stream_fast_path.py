@@ -116,3 +116,34 @@ def test_a_quoted_key_is_scrubbed_on_the_fast_path(name: str) -> None:
 def test_an_event_over_the_cap_raises_on_the_fast_path() -> None:
     events, error = _outcome(BODIES["too large"], _whole(BODIES["too large"]))
     assert len(events) == 2 and error is not None and "max_response_bytes" in error[1]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "identity", "Identity ", None])
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_an_encoded_stream_is_decoded_before_its_frames_are(encoding: str | None, mode: str) -> None:
+    """A stream reads its response's own byte stream only when there is nothing to decode; gzip and the like go
+    through httpx's decoders (the encoded bytes are no SSE)."""
+    import zlib
+
+    body = BODIES["shapes"]
+    if encoding in ("gzip", "deflate"):
+        packer = zlib.compressobj(wbits=31 if encoding == "gzip" else 15)
+        sent = packer.compress(body) + packer.flush()
+    else:
+        sent = body
+    parts = [sent[i : i + 50] for i in range(0, len(sent), 50)]
+
+    async def agen() -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        headers = {"content-type": "text/event-stream"}
+        if encoding is not None:
+            headers["content-encoding"] = encoding
+        return httpx.Response(200, headers=headers, content=iter(parts) if mode == "sync" else agen())
+
+    client = make_client(Recorder(answers=[respond]))
+    events: list[Any] = []
+    asyncio.run(collect(mode, client.chat.v1.message, "stream", REQ, into=events))
+    assert [(type(e), e.model_dump()) for e in events] == _outcome(body, _whole(body), mode)[0]

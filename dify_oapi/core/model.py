@@ -11,9 +11,9 @@ from functools import cache
 from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import httpx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, ValidationError
 from pydantic._internal._model_construction import ModelMetaclass  # pyright: ignore[reportPrivateImportUsage]
-from pydantic_core import PydanticCustomError, PydanticSerializationError, to_jsonable_python
+from pydantic_core import PydanticCustomError, PydanticSerializationError, core_schema, to_jsonable_python
 
 from .builder import format_validation_error
 from .errors import InvalidRequestError
@@ -324,7 +324,23 @@ def _timestamp_of_text(value: str) -> Any:
     return int(parsed.timestamp())
 
 
-Timestamp = Annotated[int | None, BeforeValidator(_to_timestamp)]
+class _TimestampSchema:
+    """A plain int (nearly every value: a stream event's ``created_at``) or null validates without a Python call;
+    anything else goes through :func:`_to_timestamp` first, as a ``BeforeValidator`` would take it. One error, the
+    int error, when nothing fits (as before); the JSON schema is ``int | None``'s."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        lenient = core_schema.no_info_before_validator_function(
+            _to_timestamp, core_schema.nullable_schema(core_schema.int_schema())
+        )
+        return core_schema.union_schema(
+            [core_schema.int_schema(strict=True), core_schema.none_schema(), lenient],
+            mode="left_to_right",
+            custom_error_type="int_type",
+        )
+
+
+Timestamp = Annotated[int | None, _TimestampSchema()]
 """Unix seconds, accepted as int, float, numeric string or ISO 8601 string; None when missing or out of range."""
 
 

@@ -3,6 +3,7 @@ answers that carry their HTTP facts, builders that never alias. Through the real
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import pickle
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 import dify_oapi
 from dify_oapi import APIStatusError, DifyError, InvalidRequestError, UnauthorizedError
@@ -94,6 +96,27 @@ async def test_out_of_range_timestamps_read_as_none(mode: str, value: Any) -> No
     req = RenameConversationRequest.builder().conversation_id("c1").name("n").user("u").build()
     got = await call(mode, client.chat.v1.conversation, "rename", req)
     assert isinstance(got, Conversation) and got.created_at is None and got.updated_at == 5
+
+
+LENIENT = [("1795387544", 1795387544), ("1.9", 1), ('"12"', 12), ('" 12.5 "', 12), ("true", 1), ("null", None),
+           ('"2026-01-01T00:00:00Z"', 1767225600), ('"2026-01-01T01:00:00+01:00"', 1767225600),
+           ('"2026-01-01T00:00:00"', 1767225600), ('""', None), ('"soon"', None), ("99999999999999999999", 10**20 - 1)]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "expected"), LENIENT)
+def test_a_timestamp_is_an_int_or_none_whatever_the_server_sent(text: str, expected: int | None) -> None:
+    got = Conversation.model_validate_json('{"id": "c", "created_at": ' + text + "}")
+    assert got.created_at == expected and type(got.created_at) is type(expected)
+    value = json.loads(text)
+    assert Conversation.model_validate({"id": "c", "created_at": value}).created_at == expected
+
+
+@pytest.mark.parametrize("text", ["[1]", '{"a": 1}'])
+def test_a_timestamp_of_another_json_type_is_one_int_error(text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        Conversation.model_validate_json('{"id": "c", "created_at": ' + text + "}")
+    [error] = info.value.errors()
+    assert error["loc"] == ("created_at",) and error["type"] == "int_type"
 
 
 def test_dates_far_from_now_are_lenient_values_never_raw_errors() -> None:

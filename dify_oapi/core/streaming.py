@@ -19,6 +19,7 @@ import typing
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
+from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import unquote
@@ -254,20 +255,22 @@ class _StreamBase(Generic[EvT_co]):
         events before it."""
         decoder = self._decoder
         try:
-            events, frames, covered = decoder.split(chunk)
+            events, pieces, covered = decoder.split(chunk)
         except UnicodeDecodeError:
             self._defer(self._invalid_utf8())
             return
         pending = self._pending
         try:
+            if pieces[0]:
+                events += decoder.frames(pieces[0])
             for sse in events:
                 if (event := self._parse(sse)) is not None:
                     pending.append(event)
-            if frames:
+            if len(pieces) > 1:
                 # The fast path, for a plain frame (one ``data:`` line) whose text is no longer than the size cap and
-                # quotes no key (checked once for the bytes all the frames' texts lie in): the validator of the event
-                # name the text starts with (the parser's fast table: no ping, error or final event) gives the event
-                # the full rule gives, when it accepts the text. Anything else goes through _parse, the full rule.
+                # quotes no key (checked once for the bytes all the pieces lie in): the validator of the event name
+                # the text starts with (the parser's fast table: no ping, error or final event) gives the event the
+                # full rule gives, when it accepts the text. Anything else goes through _parse, the full rule.
                 transport = self._transport
                 get = (
                     self._fast.get
@@ -277,32 +280,32 @@ class _StreamBase(Generic[EvT_co]):
                     else _NONE.get
                 )
                 append = pending.append
-                last = "\n"  # the leading text of the last frame validated here (no plain frame starts so)
+                last = "\n"  # the leading text of the last piece validated here (a plain frame never starts so)
                 last_validate: Callable[[str], Any] = _no_validator
-                for frame in frames:
-                    if frame.startswith(last):  # the same event name as the frame before: the same validator
+                for piece in islice(pieces, 1, None):  # a frame's text after its "data: "
+                    if piece.startswith(last):  # the same event name as the frame before: the same validator
                         validate: Callable[[str], Any] | None = last_validate
-                    elif frame.startswith('data: {"event":'):
-                        at = frame.find('"', 15) + 1  # the name is only a guess: the validator decides
-                        end = frame.find('"', at)
-                        validate = get(frame[at:end]) if end > at else None
+                    elif piece.startswith('{"event":'):
+                        at = piece.find('"', 9) + 1  # the name is only a guess: the validator decides
+                        end = piece.find('"', at)
+                        validate = get(piece[at:end]) if end > at else None
                         if validate is not None:
-                            last, last_validate = frame[: end + 1], validate
+                            last, last_validate = piece[: end + 1], validate
                     else:
                         validate = None
-                    if validate is not None and "\n" not in frame:
-                        try:
-                            append(validate(frame[6:]))
-                            continue
-                        except ValidationError:
-                            pass
-                    if frame.startswith("data: ") and "\n" not in frame:  # a plain frame: a message event
-                        if (event := self._parse_data(frame[6:])) is not None:
-                            pending.append(event)
+                    if "\n" not in piece:  # a plain frame: a message event
+                        if validate is not None:
+                            try:
+                                append(validate(piece))
+                                continue
+                            except ValidationError:
+                                pass
+                        if (event := self._parse_data(piece)) is not None:
+                            append(event)
                         continue
-                    for sse in decoder.frame(frame):
+                    for sse in decoder.frames("data: " + piece):  # other lines, or frames, follow
                         if (event := self._parse(sse)) is not None:
-                            pending.append(event)
+                            append(event)
         except DifyError as exc:
             self._defer(exc)
             return

@@ -151,15 +151,31 @@ def test_fast_path_keeps_events_before_invalid_utf8() -> None:
         decoder.feed(b"data: c\n\n")
 
 
-def test_split_gives_the_full_parsers_events_and_frames_that_lie_in_what_it_covers() -> None:
-    """``split`` (the streams' fast path) on random streams cut into many small chunks: its events, and its frames
-    taken as the stream takes them (a plain one as its data, any other through ``frame``), are the full parser's;
-    every frame's text lies in the bytes it says it covers (what the stream's once-per-chunk key check searches)."""
+def _split_as_streams_take_it(decoder: SSEDecoder, chunk: bytes) -> list[ServerSentEvent]:
+    """``split``'s events and pieces, taken as a stream takes them; every piece lies in what split says it covers
+    (what the stream's once-per-chunk key check searches)."""
+    events, pieces, covered = decoder.split(chunk)
+    got = list(events)
+    assert pieces and all(piece.encode() in covered for piece in pieces)
+    if pieces[0]:
+        got += decoder.frames(pieces[0])
+    for piece in pieces[1:]:
+        if "\n" not in piece:
+            got.append(ServerSentEvent("message", piece, decoder._id, decoder._retry))
+        else:
+            got += decoder.frames("data: " + piece)
+    return got
+
+
+def test_split_gives_the_full_parsers_events_in_pieces_that_lie_in_what_it_covers() -> None:
+    """``split`` (the streams' fast path) on random streams cut into many small chunks: its events and pieces, taken
+    as the stream takes them, are the full parser's."""
     import random
 
     rng = random.Random(1414)
     pieces = [b'data: {"event": "message"}', b"data: x", b"data:y", b"event: ping", b": c", b"id: 3", b"retry: 9",
-              b"data: \xc3\xa9\xe4\xbd\xa0", b"data", b"", b"\n", b"\r\n", b"\n\n", b"foo: bar", b"data: KEY"]  # fmt: skip
+              b"data: \xc3\xa9\xe4\xbd\xa0", b"data", b"", b"\n", b"\r\n", b"\n\n", b"foo: bar", b"data: KEY",
+              b"data: ", b"data: data: x", b"xdata: y", b" data: z"]  # fmt: skip
     for _ in range(2000):
         data = b"".join(rng.choice(pieces) + rng.choice([b"\n", b"\n\n", b"\n\n", b"\n\n\n"]) for _ in range(10))
         if rng.random() < 0.2:
@@ -169,20 +185,15 @@ def test_split_gives_the_full_parsers_events_and_frames_that_lie_in_what_it_cove
         decoder = SSEDecoder()
         got: list[ServerSentEvent] = []
         for chunk in chunks:
-            events, frames, covered = decoder.split(chunk)
-            got += events
-            for frame in frames:
-                assert frame.encode() in covered
-                if frame.startswith("data: ") and "\n" not in frame:
-                    got.append(ServerSentEvent("message", frame[6:], decoder._id, decoder._retry))
-                else:
-                    got += decoder.frame(frame)
+            got += _split_as_streams_take_it(decoder, chunk)
         assert got == _lines_only(chunks), (data, cuts)
 
 
 def test_a_frame_cut_between_chunks_is_covered_whole() -> None:
     decoder = SSEDecoder()
-    assert decoder.split(b"data: KE") == ([], [], b"")
-    events, frames, covered = decoder.split(b'Y\n\ndata: {"a": 1}\n\ndata: ne')
-    assert events == [] and frames == ["data: KEY", 'data: {"a": 1}'] and b"KEY" in covered
+    assert decoder.split(b"data: KE") == ([], ("",), b"")
+    events, pieces, covered = decoder.split(b'Y\n\ndata: {"a": 1}\n\nevent: x\ndata: 2\n\ndata: ne')
+    assert events == [] and pieces == ["", "KEY", '{"a": 1}\n\nevent: x\ndata: 2'] and b"KEY" in covered
+    assert decoder.frames("data: " + pieces[2])[-1] == ServerSentEvent("x", "2")
     assert decoder.feed(b"xt\n\n") == [ServerSentEvent("message", "next")]
+    assert decoder.split(b": c\n\ndata: a\n\n")[1] == [": c", "a"]  # frames before the first data frame

@@ -154,3 +154,51 @@ async def test_a_typed_stream_yields_the_references_events_in_random_chunks(mode
         await client.aclose()
         assert [type(e) for e in events] == [MessageEvent] * (len(expected) - 1) + [MessageEndEvent], body
         assert [e.model_dump(exclude_unset=True) for e in events] == expected, body
+
+
+def _spelt(rng: random.Random, key: str) -> bytes:
+    """``key`` as a JSON string may spell it: each character as it is or as a ``\\u00XX`` escape (either case)."""
+    out = []
+    for char in key:
+        if rng.random() < 0.15:
+            out.append(("\\u%04x" if rng.random() < 0.5 else "\\u%04X") % ord(char))
+        else:
+            out.append(char)
+    return "".join(out).encode()
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_key_in_any_spelling_never_leaves_a_stream_in_random_chunks(mode: str) -> None:
+    """The key echoed in events (plain, partly escaped, next to escapes of other text), cut anywhere between
+    chunks: no event holds it, and the text around it is kept."""
+    rng = random.Random(777)
+    request = ChatMessageRequest.builder().query("q").user("u").build()
+    for _ in range(120):
+        frames = []
+        for i in range(rng.randint(1, 10)):
+            if rng.random() < 0.4:
+                frames.append(b'data: {"event": "message", "answer": "k=%s;%d"}\n\n' % (_spelt(rng, APP_KEY), i))
+            elif rng.random() < 0.3:
+                frames.append(b'data: {"event": "message", "answer": "\\u00e9\\/%d"}\n\n' % i)
+            else:
+                frames.append(b'data: {"event": "message", "answer": "%d"}\n\n' % i)
+        frames.append(b'data: {"event": "message_end", "id": "m"}\n\n')
+        body = b"".join(frames)
+        chunks = _chunks(rng, body)
+
+        def answer(_: httpx.Request, chunks: list[bytes] = chunks) -> httpx.Response:
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=_Chunked(chunks))
+
+        client = Client(
+            api_key=APP_KEY, base_url=BASE_URL,
+            http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+            async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+        )  # fmt: skip
+        events = await collect(mode, client.chat.v1.message, "stream", request)
+        client.close()
+        await client.aclose()
+        expected = [json.loads(e.data) for e in reference(body)]
+        assert len(events) == len(expected)
+        for event, sent in zip(events, expected, strict=True):
+            assert APP_KEY not in repr(event) and APP_KEY not in event.model_dump_json(), body
+            assert event.model_dump(exclude_unset=True) == json.loads(json.dumps(sent).replace(APP_KEY, "***"))

@@ -158,7 +158,7 @@ async def test_a_typed_stream_yields_the_references_events_in_random_chunks(mode
 
 def _spelt(rng: random.Random, key: str) -> bytes:
     """``key`` as a JSON string may spell it: each character as it is or as a ``\\u00XX`` escape (either case)."""
-    out = []
+    out: list[str] = []
     for char in key:
         if rng.random() < 0.15:
             out.append(("\\u%04x" if rng.random() < 0.5 else "\\u%04X") % ord(char))
@@ -174,7 +174,7 @@ async def test_a_key_in_any_spelling_never_leaves_a_stream_in_random_chunks(mode
     rng = random.Random(777)
     request = ChatMessageRequest.builder().query("q").user("u").build()
     for _ in range(120):
-        frames = []
+        frames: list[bytes] = []
         for i in range(rng.randint(1, 10)):
             if rng.random() < 0.4:
                 frames.append(b'data: {"event": "message", "answer": "k=%s;%d"}\n\n' % (_spelt(rng, APP_KEY), i))

@@ -3,15 +3,13 @@ anywhere across chunks (a CRLF split between two chunks included), a leading BOM
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import islice
 
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
-_NO_PIECES = ("",)
-"""What :meth:`SSEDecoder.split` gives when the line parser took the whole chunk (read only)."""
+_NO_DATAS: list[str] = []
+"""What :meth:`SSEDecoder.split` gives when the line parser took the whole chunk (never changed)."""
 
 
 @dataclass(slots=True)
@@ -43,63 +41,63 @@ class SSEDecoder:
         the next ``feed`` raises this error."""
 
     def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        events, pieces, _ = self.split(chunk)
-        if pieces[0]:
-            events += self.frames(pieces[0])
-        for piece in islice(pieces, 1, None):
-            if "\n" not in piece:  # a plain frame: one data line
-                events.append(ServerSentEvent("message", piece, self._id, self._retry))
+        events, head, datas, _ = self.split(chunk)
+        if head:
+            events += self.frames(head)
+        for data in datas:
+            if "\n" not in data:  # a plain frame: one data line
+                events.append(ServerSentEvent("message", data, self._id, self._retry))
             else:
-                events += self.frames("data: " + piece)
+                events += self.frames("data: " + data)
         return events
 
-    def split(self, chunk: bytes) -> tuple[list[ServerSentEvent], Sequence[str], bytes]:
-        """The fast path of :meth:`feed`: ``(events, pieces, covered)``.
+    def split(self, chunk: bytes) -> tuple[list[ServerSentEvent], str, list[str], bytes]:
+        """The fast path of :meth:`feed`: ``(events, head, datas, covered)``.
 
         ``events`` are what the full line parser made (a chunk with a CR, the end of a frame whose lines began in
-        earlier chunks, the start of the stream). ``pieces`` are the chunk's further whole frames as text, not
-        parsed yet, cut before each frame that starts with ``data: ``: ``pieces[0]`` the frames before the first
-        such one (often ``""``); each later piece the text of one such frame after its ``data: ``, and, when it has a
-        line end, the lines and frames that follow it up to the next. The caller takes a later piece without a line
-        end as a plain frame (a ``message`` event of the current ``id`` and ``retry``, the piece its data), gives
-        ``pieces[0]`` (when not empty) and any other piece (with its ``data: `` again) to :meth:`frames`, in order,
-        before the next ``split``. ``covered`` holds every piece (the chunk, with the start of its first frame when
-        that came in earlier chunks): what a once-per-chunk check of them looks at."""
+        earlier chunks, the start of the stream). The chunk's further whole frames come as text, not parsed yet, cut
+        before each frame that starts with ``data: ``: ``head`` the frames before the first such one (often
+        ``""``), ``datas`` the text of each such frame after its ``data: ``, and, when it has a line end, the lines
+        and frames that follow it up to the next. The caller takes a ``datas`` text without a line end as a plain
+        frame (a ``message`` event of the current ``id`` and ``retry``, that text its data), gives ``head`` (when
+        not empty) and any other text (with its ``data: `` again) to :meth:`frames`, in order, before the next
+        ``split``. ``covered`` holds all these texts (the chunk, with the start of its first frame when that came in
+        earlier chunks): what a once-per-chunk check of them looks at."""
         if self.error is not None:
             raise self.error
         if not chunk:
-            return [], _NO_PIECES, b""
+            return [], "", _NO_DATAS, b""
         if not self._started and not self._buf and len(chunk) >= 3:  # a BOM, if any, is whole in this chunk
             if chunk[:3] == _BOM:
                 chunk = chunk[3:]
             self._started = True
             if not chunk:
-                return [], _NO_PIECES, b""
+                return [], "", _NO_DATAS, b""
         if not self._started or self._last_cr or b"\r" in chunk:
-            return self._feed_lines(chunk), _NO_PIECES, b""
+            return self._feed_lines(chunk), "", _NO_DATAS, b""
         events: list[ServerSentEvent] = []
         try:
             if self._data or self._event:  # lines of a frame came already: the line parser ends it
                 end = chunk.find(b"\n\n")
                 if end < 0:
-                    return self._feed_lines(chunk), _NO_PIECES, b""
+                    return self._feed_lines(chunk), "", _NO_DATAS, b""
                 events = self._feed_lines(chunk[: end + 2])  # a frame boundary: the buffer is empty now
                 chunk = chunk[end + 2 :]
                 if self.error is not None or not chunk:
-                    return events, _NO_PIECES, b""
+                    return events, "", _NO_DATAS, b""
             buf = self._buf
             if buf:  # the start of the next frame (no blank line in it), not parsed yet or its last line not whole
                 if chunk.find(b"\n\n") < 0:  # (a blank line begun in the buffer: the line parser sees it)
-                    return events + self._feed_lines(chunk), _NO_PIECES, b""
+                    return events + self._feed_lines(chunk), "", _NO_DATAS, b""
                 chunk = bytes(buf) + chunk
                 buf.clear()
             cut = chunk.rfind(b"\n\n")
             if cut < 0:
                 if b"\n" in chunk:
-                    return events + self._feed_lines(chunk), _NO_PIECES, b""
+                    return events + self._feed_lines(chunk), "", _NO_DATAS, b""
                 buf += chunk  # the start of a line: buffered as the line parser buffers it (searched once)
                 self._scanned = len(buf)
-                return events, _NO_PIECES, b""
+                return events, "", _NO_DATAS, b""
             self._scanned = 0  # the rest is kept as it came (lines and all), parsed with its frame
             try:
                 text = chunk[:cut].decode("utf-8")  # whole frames: no character is cut at their end
@@ -107,17 +105,18 @@ class SSEDecoder:
                 self._feed_frame_bytes(chunk[:cut], events)  # finds the bad line, the events before it first
                 if self.error is None:
                     buf += chunk[cut + 2 :]
-                return events, _NO_PIECES, b""
-            buf += chunk[cut + 2 :]
+                return events, "", _NO_DATAS, b""
+            if cut + 2 < len(chunk):
+                buf += chunk[cut + 2 :]
         except UnicodeDecodeError as exc:
             self.error = exc  # nothing lost: the events completed before the bad line go out first
             if not events:
                 raise
-            return events, _NO_PIECES, b""
-        pieces = ("\n\n" + text).split("\n\ndata: ")  # (a frame at the very start too)
-        if pieces[0]:
-            pieces[0] = pieces[0][2:]
-        return events, pieces, chunk
+            return events, "", _NO_DATAS, b""
+        datas = ("\n\n" + text).split("\n\ndata: ")  # (a frame at the very start too)
+        head = datas[0]
+        del datas[0]
+        return events, head[2:] if head else head, datas, chunk
 
     def frames(self, text: str) -> list[ServerSentEvent]:
         """The events of whole frames (a piece of :meth:`split`: without the last blank line), line by line."""

@@ -11,7 +11,7 @@ import threading
 import time
 import typing
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -276,10 +276,11 @@ class Transport:
         scrubbed: T = scrub_model(event, lambda part: self.scrub(part, request))
         return scrubbed
 
-    def may_quote_bytes(self, chunk: bytes, request: httpx.Request) -> bool:
-        """False when no event whose text is part of ``chunk`` can quote a key (:meth:`scrub_event` would then return
-        every such event unchanged): the check once per chunk of a stream instead of once per event."""
-        return _may_quote(chunk, self._secrets_of(request))
+    def quote_check(self, request: httpx.Request) -> Callable[[bytes], bool]:
+        """A stream's key check (``request``'s secrets looked up once): False for bytes in which no event whose text
+        lies there can quote a key (:meth:`scrub_event` would then return every such event unchanged), the check
+        once per chunk of a stream instead of once per event."""
+        return _quote_check(self._secrets_of(request))
 
     def _secrets_of(self, request: httpx.Request | None) -> list[str]:
         """Every key this Client knows, and the key ``request`` carried (remembered for the last request: the events
@@ -721,14 +722,30 @@ def _may_quote(content: bytes, secrets: list[str]) -> bool:
     """Whether a JSON body may hold one of ``secrets`` in a string: as it is, or spelt with JSON escapes. A key is
     printable ASCII, so an escape can only spell one of its characters as ``\\u00XX``, ``\\/``, ``\\"`` or
     ``\\\\``: every escape has a backslash, so a body without one (one memchr-fast search) holds a key only as it
-    is. A few substring searches per answer (once per chunk of a stream)."""
-    if not secrets:
-        return False
-    if b"\\" in content and (b"\\u00" in content or b"\\/" in content or _escapable(secrets)):
-        return True
-    for secret in secrets:  # noqa: SIM110  # a loop, not any(): this runs once per chunk of a stream
-        if secret and secret.encode() in content:
+    is. A few substring searches per answer."""
+    return _quote_check(secrets)(content)
+
+
+def _quote_check(secrets: list[str]) -> Callable[[bytes], bool]:
+    """:func:`_may_quote` over ``secrets``, made once (their bytes, whether JSON must escape one of them) for the
+    many chunks of a stream."""
+    keys = tuple(secret.encode() for secret in secrets if secret)
+    if not keys:
+        return _quotes_nothing
+    escapable = any(b'"' in key or b"\\" in key for key in keys)  # JSON always escapes those: \" and \\
+
+    def may_quote(content: bytes) -> bool:
+        if b"\\" in content and (escapable or b"\\u00" in content or b"\\/" in content):
             return True
+        for key in keys:  # noqa: SIM110  # a loop, not any(): this runs once per chunk of a stream
+            if key in content:
+                return True
+        return False
+
+    return may_quote
+
+
+def _quotes_nothing(content: bytes) -> bool:
     return False
 
 

@@ -19,7 +19,6 @@ import typing
 import weakref
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Iterator
-from itertools import islice
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Protocol, Self, TypeVar
 from urllib.parse import unquote
@@ -58,11 +57,12 @@ __all__ = ["AsyncBinaryResponse", "AsyncStream", "BinaryResponse", "Resumer", "S
 EvT = TypeVar("EvT")
 EvT_co = TypeVar("EvT_co", covariant=True)
 
-_NONE: dict[str, Callable[[str], Any]] = {}
-"""The fast table of a chunk that takes the full rule (it may quote a key, or is larger than the size cap)."""
+
+def _quotes_anything(content: bytes) -> bool:
+    return True
 
 
-def _no_validator(data: str) -> Any:  # pragma: no cover - never called: no frame starts with a line end
+def _no_validator(data: str) -> Any:  # pragma: no cover - never called: a text that starts with a line end has one
     raise AssertionError(data)
 
 
@@ -157,6 +157,7 @@ class Resumer(Protocol):
 
 _ADOPTED = (
     "_endpoint",
+    "_may_quote",
     "_parse_event",
     "_fast",
     "_decoder",
@@ -183,7 +184,9 @@ class _StreamBase(Generic[EvT_co]):
         self._decoder = SSEDecoder()
         self._parse_event = endpoint.event_parser()
         parser = self._parse_event
-        self._fast = parser.fast(endpoint.terminal) if isinstance(parser, EventParser) else None
+        fast = parser.fast(endpoint.terminal) if isinstance(parser, EventParser) else None
+        self._fast = fast.get if fast is not None else None  # the fast table's look-up (see _feed)
+        self._last: tuple[str, Callable[[str], Any]] = ("\n", _no_validator)  # see _feed
         self._terminal_seen = False
         self._response = None
         self._pending: deque[Any] = deque()
@@ -199,6 +202,8 @@ class _StreamBase(Generic[EvT_co]):
         self._deadline: float | None = None
         self._expired = False  # the deadline passed: every read raises APITimeoutError
         self._resumer: Resumer | None = None  # goes on after a broken connection (workflow resume)
+        self._cap = transport.config.max_response_bytes
+        self._may_quote: Callable[[bytes], bool] = _quotes_anything  # the key check, once the request is known
 
     def _resume_with(self, resumer: Resumer) -> Self:
         """Attach ``resumer`` (see :class:`Resumer`); returns the stream."""
@@ -255,63 +260,53 @@ class _StreamBase(Generic[EvT_co]):
         events before it."""
         decoder = self._decoder
         try:
-            events, pieces, covered = decoder.split(chunk)
+            events, head, datas, covered = decoder.split(chunk)
         except UnicodeDecodeError:
             self._defer(self._invalid_utf8())
             return
         pending = self._pending
         try:
-            if pieces[0]:
-                events += decoder.frames(pieces[0])
-            for sse in events:
-                if (event := self._parse(sse)) is not None:
-                    pending.append(event)
-            if len(pieces) > 1:
-                # The fast path, for a plain frame (one ``data:`` line) whose text is no longer than the size cap and
-                # quotes no key (checked once for the bytes all the pieces lie in): the validator of the event name
+            if head:
+                events += decoder.frames(head)
+            if events:
+                for sse in events:
+                    if (event := self._parse(sse)) is not None:
+                        pending.append(event)
+            if datas and (get := self._fast) is not None and len(covered) <= self._cap and not self._may_quote(covered):
+                # The fast path, for a plain frame (one ``data:`` line) of a chunk no longer than the size cap that
+                # quotes no key (checked once for the bytes all its texts lie in): the validator of the event name
                 # the text starts with (the parser's fast table: no ping, error or final event) gives the event the
                 # full rule gives, when it accepts the text. Anything else goes through _parse, the full rule.
-                transport = self._transport
-                get = (
-                    self._fast.get
-                    if self._fast is not None
-                    and len(covered) <= transport.config.max_response_bytes
-                    and not transport.may_quote_bytes(covered, self.response.request)
-                    else _NONE.get
-                )
                 append = pending.append
-                last = "\n"  # the leading text of the last piece validated here (a plain frame never starts so)
-                last_validate: Callable[[str], Any] = _no_validator
-                for piece in islice(pieces, 1, None):  # a frame's text after its "data: "
-                    if piece.startswith(last):  # the same event name as the frame before: the same validator
+                last, last_validate = self._last  # the leading text of the last frame validated so, its validator
+                for data in datas:  # a frame's text after its "data: "
+                    if data.startswith(last):  # the same event name as the frame before: the same validator
                         validate: Callable[[str], Any] | None = last_validate
-                    elif piece.startswith('{"event":'):
-                        at = piece.find('"', 9) + 1  # the name is only a guess: the validator decides
-                        end = piece.find('"', at)
-                        validate = get(piece[at:end]) if end > at else None
+                    elif data.startswith('{"event":'):
+                        at = data.find('"', 9) + 1  # the name is only a guess: the validator decides
+                        end = data.find('"', at)
+                        validate = get(data[at:end]) if end > at else None
                         if validate is not None:
-                            last, last_validate = piece[: end + 1], validate
+                            last, last_validate = data[: end + 1], validate
                     else:
                         validate = None
-                    if "\n" not in piece:  # a plain frame: a message event
-                        if validate is not None:
-                            try:
-                                append(validate(piece))
-                                continue
-                            except ValidationError:
-                                pass
-                        if (event := self._parse_data(piece)) is not None:
-                            append(event)
-                        continue
-                    for sse in decoder.frames("data: " + piece):  # other lines, or frames, follow
-                        if (event := self._parse(sse)) is not None:
-                            append(event)
+                    if validate is not None and "\n" not in data:
+                        try:
+                            append(validate(data))
+                            continue
+                        except ValidationError:
+                            pass
+                    self._parse_text(data)
+                self._last = (last, last_validate)
+            else:
+                for data in datas:
+                    self._parse_text(data)
         except DifyError as exc:
             self._defer(exc)
             return
         if decoder.error is not None:  # the events complete before the bad bytes are delivered first
             self._defer(self._invalid_utf8())
-        elif decoder.buffered > self._transport.config.max_response_bytes:  # one event that never ends
+        elif decoder.buffered > self._cap:  # one event that never ends
             self._defer(self._transport.too_large(self._endpoint, self.response, "an event of the stream"))
 
     def _past_deadline(self) -> bool:
@@ -346,6 +341,16 @@ class _StreamBase(Generic[EvT_co]):
             f"{self._endpoint.path}: the stream sent invalid UTF-8", status_code=self.status_code,
             request=self.response.request,
         )  # fmt: skip
+
+    def _parse_text(self, data: str) -> None:
+        """Parse one text of :meth:`SSEDecoder.split` (a frame's text after its ``data: ``) by the full rule."""
+        if "\n" not in data:  # a plain frame: a message event
+            if (event := self._parse_data(data)) is not None:
+                self._pending.append(event)
+            return
+        for sse in self._decoder.frames("data: " + data):  # other lines, or frames, follow
+            if (event := self._parse(sse)) is not None:
+                self._pending.append(event)
 
     def _parse(self, frame: ServerSentEvent) -> Any:
         return None if frame.event == "ping" else self._parse_data(frame.data)
@@ -474,6 +479,7 @@ class Stream(_StreamBase[EvT_co]):
         self._lock = threading.Lock()
         self._response = response
         self._trace = trace_of(response)
+        self._may_quote = transport.quote_check(response.request)
         json_answer = _is_json(response)
         self._chunks: Iterator[bytes] = iter(()) if json_answer else _chunks(response)  # a JSON answer: read whole
         self._timer: threading.Timer | None = None
@@ -779,6 +785,7 @@ class AsyncStream(_StreamBase[EvT_co]):
             self._opening = None
         self._response = response
         self._trace = trace_of(response)
+        self._may_quote = self._transport.quote_check(response.request)
         self._deadline_at, self._deadline = _deadline_of(response)
         self._loop = asyncio.get_running_loop()
         json_answer = _is_json(response)

@@ -152,23 +152,23 @@ def test_fast_path_keeps_events_before_invalid_utf8() -> None:
 
 
 def _split_as_streams_take_it(decoder: SSEDecoder, chunk: bytes) -> list[ServerSentEvent]:
-    """``split``'s events and pieces, taken as a stream takes them; every piece lies in what split says it covers
+    """``split``'s events and texts, taken as a stream takes them; every text lies in what split says it covers
     (what the stream's once-per-chunk key check searches)."""
-    events, pieces, covered = decoder.split(chunk)
+    events, head, datas, covered = decoder.split(chunk)
     got = list(events)
-    assert pieces and all(piece.encode() in covered for piece in pieces)
-    if pieces[0]:
-        got += decoder.frames(pieces[0])
-    for piece in pieces[1:]:
-        if "\n" not in piece:
-            got.append(ServerSentEvent("message", piece, decoder._id, decoder._retry))
+    assert head.encode() in covered and all(data.encode() in covered for data in datas)
+    if head:
+        got += decoder.frames(head)
+    for data in datas:
+        if "\n" not in data:
+            got.append(ServerSentEvent("message", data, decoder._id, decoder._retry))
         else:
-            got += decoder.frames("data: " + piece)
+            got += decoder.frames("data: " + data)
     return got
 
 
-def test_split_gives_the_full_parsers_events_in_pieces_that_lie_in_what_it_covers() -> None:
-    """``split`` (the streams' fast path) on random streams cut into many small chunks: its events and pieces, taken
+def test_split_gives_the_full_parsers_events_in_texts_that_lie_in_what_it_covers() -> None:
+    """``split`` (the streams' fast path) on random streams cut into many small chunks: its events and texts, taken
     as the stream takes them, are the full parser's."""
     import random
 
@@ -191,9 +191,9 @@ def test_split_gives_the_full_parsers_events_in_pieces_that_lie_in_what_it_cover
 
 def test_a_frame_cut_between_chunks_is_covered_whole() -> None:
     decoder = SSEDecoder()
-    assert decoder.split(b"data: KE") == ([], ("",), b"")
-    events, pieces, covered = decoder.split(b'Y\n\ndata: {"a": 1}\n\nevent: x\ndata: 2\n\ndata: ne')
-    assert events == [] and pieces == ["", "KEY", '{"a": 1}\n\nevent: x\ndata: 2'] and b"KEY" in covered
-    assert decoder.frames("data: " + pieces[2])[-1] == ServerSentEvent("x", "2")
+    assert decoder.split(b"data: KE") == ([], "", [], b"")
+    events, head, datas, covered = decoder.split(b'Y\n\ndata: {"a": 1}\n\nevent: x\ndata: 2\n\ndata: ne')
+    assert events == [] and head == "" and datas == ["KEY", '{"a": 1}\n\nevent: x\ndata: 2'] and b"KEY" in covered
+    assert decoder.frames("data: " + datas[1])[-1] == ServerSentEvent("x", "2")
     assert decoder.feed(b"xt\n\n") == [ServerSentEvent("message", "next")]
-    assert decoder.split(b": c\n\ndata: a\n\n")[1] == [": c", "a"]  # frames before the first data frame
+    assert decoder.split(b": c\n\ndata: a\n\n")[1:3] == (": c", ["a"])  # frames before the first data frame

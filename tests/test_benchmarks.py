@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 
+import pytest
+
 from benchmarks.run import ROWS, main
 
 TINY = ["--rounds", "1", "--events", "30", "--calls", "3", "--concurrent-calls", "10", "--concurrency", "5",
@@ -53,3 +55,12 @@ def test_tiny_run_writes_every_row_with_finite_ratios(tmp_path: Path) -> None:
     assert text.index("## Ratios") < text.index("## Absolute numbers")
     for row in ROWS:
         assert row.goal_text in text
+
+
+def test_the_stream_ab_script_runs_every_stream_row_on_a_tiny_size(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.stream_ab import main as stream_ab
+
+    assert stream_ab(["--rounds", "1", "--events", "30", "--per-event", "--timeout", "60"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("stream_")]
+    assert [line.split()[0] for line in lines] == ["stream_sync", "stream_async"]
+    assert all(math.isfinite(float(line.split()[-1])) for line in lines)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 __all__ = ["SSEDecoder", "ServerSentEvent"]
 
 _BOM = b"\xef\xbb\xbf"
-_NO_DATAS: list[str] = []
-"""What :meth:`SSEDecoder.split` gives when the line parser took the whole chunk (never changed)."""
 
 
 @dataclass(slots=True)
@@ -66,38 +64,38 @@ class SSEDecoder:
         if self.error is not None:
             raise self.error
         if not chunk:
-            return [], "", _NO_DATAS, b""
+            return [], "", [], b""
         if not self._started and not self._buf and len(chunk) >= 3:  # a BOM, if any, is whole in this chunk
             if chunk[:3] == _BOM:
                 chunk = chunk[3:]
             self._started = True
             if not chunk:
-                return [], "", _NO_DATAS, b""
+                return [], "", [], b""
         if not self._started or self._last_cr or b"\r" in chunk:
-            return self._feed_lines(chunk), "", _NO_DATAS, b""
+            return self._feed_lines(chunk), "", [], b""
         events: list[ServerSentEvent] = []
         try:
             if self._data or self._event:  # lines of a frame came already: the line parser ends it
                 end = chunk.find(b"\n\n")
                 if end < 0:
-                    return self._feed_lines(chunk), "", _NO_DATAS, b""
+                    return self._feed_lines(chunk), "", [], b""
                 events = self._feed_lines(chunk[: end + 2])  # a frame boundary: the buffer is empty now
                 chunk = chunk[end + 2 :]
                 if self.error is not None or not chunk:
-                    return events, "", _NO_DATAS, b""
+                    return events, "", [], b""
             buf = self._buf
             if buf:  # the start of the next frame (no blank line in it), not parsed yet or its last line not whole
                 if chunk.find(b"\n\n") < 0:  # (a blank line begun in the buffer: the line parser sees it)
-                    return events + self._feed_lines(chunk), "", _NO_DATAS, b""
+                    return events + self._feed_lines(chunk), "", [], b""
                 chunk = bytes(buf) + chunk
                 buf.clear()
             cut = chunk.rfind(b"\n\n")
             if cut < 0:
                 if b"\n" in chunk:
-                    return events + self._feed_lines(chunk), "", _NO_DATAS, b""
+                    return events + self._feed_lines(chunk), "", [], b""
                 buf += chunk  # the start of a line: buffered as the line parser buffers it (searched once)
                 self._scanned = len(buf)
-                return events, "", _NO_DATAS, b""
+                return events, "", [], b""
             self._scanned = 0  # the rest is kept as it came (lines and all), parsed with its frame
             try:
                 text = chunk[:cut].decode("utf-8")  # whole frames: no character is cut at their end
@@ -105,21 +103,22 @@ class SSEDecoder:
                 self._feed_frame_bytes(chunk[:cut], events)  # finds the bad line, the events before it first
                 if self.error is None:
                     buf += chunk[cut + 2 :]
-                return events, "", _NO_DATAS, b""
+                return events, "", [], b""
             if cut + 2 < len(chunk):
                 buf += chunk[cut + 2 :]
         except UnicodeDecodeError as exc:
             self.error = exc  # nothing lost: the events completed before the bad line go out first
             if not events:
                 raise
-            return events, "", _NO_DATAS, b""
+            return events, "", [], b""
         datas = ("\n\n" + text).split("\n\ndata: ")  # (a frame at the very start too)
         head = datas[0]
         del datas[0]
         return events, head[2:] if head else head, datas, chunk
 
     def frames(self, text: str) -> list[ServerSentEvent]:
-        """The events of whole frames (a piece of :meth:`split`: without the last blank line), line by line."""
+        """The events of whole frames, line by line: the ``head`` of :meth:`split`, or a text of its ``datas`` with
+        its ``data: `` again (the last blank line left out)."""
         events: list[ServerSentEvent] = []
         for line in text.split("\n"):
             if line:

@@ -161,8 +161,10 @@ class EventParser:
         for. (A text it refuses, or a name not in the table, is for the parser, which may raise.)"""
         table = self._fast.get(terminal)
         if table is None:
-            table = self._fast[terminal] = {}
-            for name, validate in self.validators.items():
+            # In before it is filled, from a copy (streams of other threads may add names meanwhile: each name
+            # added is then in the copy, or added to this table by _validator).
+            table = self._fast.setdefault(terminal, {})
+            for name, validate in list(self.validators.items()):
                 if self._is_fast(name, terminal):
                     table[name] = validate
         return table
@@ -202,7 +204,7 @@ class EventParser:
             model.model_rebuild()
         validate: Callable[[str], Any] = model.__pydantic_validator__.validate_json
         self.validators[name] = validate
-        for terminal, table in self._fast.items():
+        for terminal, table in list(self._fast.items()):  # a copy: another thread may add a table
             if self._is_fast(name, terminal):
                 table[name] = validate
         return validate

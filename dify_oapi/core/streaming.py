@@ -160,6 +160,7 @@ _ADOPTED = (
     "_may_quote",
     "_parse_event",
     "_fast",
+    "_last",
     "_decoder",
     "_terminal_seen",
     "_response",

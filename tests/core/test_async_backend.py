@@ -25,7 +25,7 @@ from dify_oapi import Client, InvalidRequestError, MissingExtraError
 from dify_oapi.api.dify.v1.model.file import UploadFileRequest
 from dify_oapi.core._aiohttp import AiohttpTransport
 from dify_oapi.core._pools import LIMITS
-from tests.reliability.faultserver import CLOSE, RESET, SILENT, Act, Blackhole, FaultServer, refused_port
+from tests.reliability.faultserver import CLOSE, RESET, SILENT, Act, Blackhole, FaultServer, Refused
 from tests.reliability.matrix import CLIENT_KEY, ok, sse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -106,8 +106,8 @@ async def _get(url: str, **timeouts: float) -> httpx.Response:
 
 
 async def test_a_refused_connection_is_a_connect_error() -> None:
-    with pytest.raises(httpx.ConnectError):
-        await _get(f"http://127.0.0.1:{refused_port()}/v1")
+    with Refused() as refused, pytest.raises(httpx.ConnectError):
+        await _get(refused.url)
 
 
 async def test_a_connect_timeout_is_a_connect_timeout() -> None:

@@ -8,7 +8,7 @@ answer, answer partially, send nothing, close, reset (RST) or stall. Every wait 
 :class:`Blackhole` is a listening socket whose accept queue is full: a connect to it neither succeeds nor is refused
 (the kernel drops the SYN), which is how a connect timeout looks from the client.
 
-:func:`refused_port` is a port on which nothing listens.
+:class:`Refused` is a port on which nothing listens.
 """
 
 from __future__ import annotations
@@ -348,10 +348,19 @@ class Blackhole:
         return f"http://127.0.0.1:{self.port}/v1"
 
 
-def refused_port() -> int:
-    """A port on 127.0.0.1 with no listener (bound, released; connects to it are refused)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port: int = sock.getsockname()[1]
-    sock.close()
-    return port
+class Refused:
+    """A port on 127.0.0.1 that refuses connections while this is open: bound, never listening. Held, so that no
+    server started meanwhile (a parallel cell's, binding port 0) can be given it: a released port could be, and a
+    call meant to be refused then reached that other server."""
+
+    def __init__(self) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self._sock.bind(("127.0.0.1", 0))
+        self.port: int = self._sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
+
+    def __enter__(self) -> Refused:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._sock.close()

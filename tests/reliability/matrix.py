@@ -53,7 +53,7 @@ from dify_oapi.core.errors import (
 from dify_oapi.core.model import Path, Query, Request
 from dify_oapi.core.resource import Method, Resource, acall_binary, call_binary
 
-from .faultserver import CLOSE, RESET, SILENT, STALL_MAX, Act, Blackhole, FaultServer, Seen, refused_port
+from .faultserver import CLOSE, RESET, SILENT, STALL_MAX, Act, Blackhole, FaultServer, Refused, Seen
 
 Mode = Literal["sync", "async", "aiohttp"]
 Kind = Literal["blocking", "stream", "get", "upload", "download"]
@@ -720,7 +720,7 @@ def run_cell(cell: Cell, capture: _ThreadCapture, files: dict[int, str]) -> Cell
         elif fault.target == "blackhole":
             url = stack.enter_context(Blackhole()).url
         else:
-            url = f"http://127.0.0.1:{refused_port()}/v1"
+            url = stack.enter_context(Refused()).url
         client = Client(
             base_url=url, api_key=CLIENT_KEY, timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
             stream_read_timeout=STREAM_READ_TIMEOUT, max_retries=MAX_RETRIES, retry_base_delay=RETRY_BASE_DELAY,

@@ -275,3 +275,20 @@ async def test_close_from_another_thread_during_an_async_backoff_raises_client_c
             await asyncio.wait_for(call, 10)
         await asyncio.to_thread(closer.join, 10)
         assert len(server.seen) == 1
+
+
+def test_a_refused_port_is_held_while_in_use() -> None:
+    """The matrix runs cells in parallel: a refused cell's port stays bound (never listening) so that another
+    cell's server, binding port 0, cannot be given it (a released port was, once: the refused call then reached that
+    server, which saw a second POST)."""
+    import socket
+
+    from .faultserver import Refused
+
+    with Refused() as refused:
+        taker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with taker, pytest.raises(OSError):
+            taker.bind(("127.0.0.1", refused.port))
+        probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        with probe, pytest.raises(ConnectionRefusedError):
+            probe.connect(("127.0.0.1", refused.port))

@@ -37,7 +37,7 @@ from dify_oapi.api.dify.v1.resource.annotation import AnnotationReplyJobError, A
 from dify_oapi.api.knowledge_base.v1.indexing import IndexingError, IndexingTimeoutError
 from dify_oapi.api.knowledge_base.v1.model.dataset import CreateDatasetRequest
 
-from .faultserver import SILENT, Act, FaultServer, Seen, refused_port
+from .faultserver import SILENT, Act, FaultServer, Refused, Seen
 from .matrix import (
     CLIENT_KEY,
     FAULTS,
@@ -288,7 +288,7 @@ def test_no_error_object_carries_the_key_and_every_one_pickles(mode: str, case: 
     key = f"app-PLANTED-{case.replace(' ', '-')}-{mode}"
     with contextlib.ExitStack() as stack:
         if case == "connection":
-            url = f"http://127.0.0.1:{refused_port()}/v1"
+            url = stack.enter_context(Refused()).url
         else:
             act = {
                 "status": Act(401, _quote_key),

@@ -8,6 +8,7 @@ import json
 import random
 import re
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -114,13 +115,30 @@ class _Chunked(httpx.SyncByteStream, httpx.AsyncByteStream):
             yield chunk
 
 
+async def _chat_stream(mode: str, chunks: list[bytes]) -> list[Any]:
+    """The events of a typed chat stream whose body arrives in ``chunks`` (through the real transport)."""
+
+    def answer(_: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=_Chunked(chunks))
+
+    client = Client(
+        api_key=APP_KEY, base_url=BASE_URL,
+        http_client=httpx.Client(transport=httpx.MockTransport(answer)),
+        async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
+    )  # fmt: skip
+    request = ChatMessageRequest.builder().query("q").user("u").build()
+    events: list[Any] = await collect(mode, client.chat.v1.message, "stream", request)
+    client.close()
+    await client.aclose()
+    return events
+
+
 @pytest.mark.parametrize("mode", MODES)
 async def test_a_typed_stream_yields_the_references_events_in_random_chunks(mode: str) -> None:
     """A chat stream (typed events, the streams' fast path) over random bodies of JSON events mixed with pings,
     comments, ids, CR line ends and multi-line data, in random chunks: its events are the reference's frames, in
     order, each parsed by its model."""
     rng = random.Random(1202)
-    request = ChatMessageRequest.builder().query("q").user("u").build()
     for _ in range(150):
         frames: list[bytes] = []
         for i in range(rng.randint(1, 12)):
@@ -139,19 +157,7 @@ async def test_a_typed_stream_yields_the_references_events_in_random_chunks(mode
         frames.append(b'data: {"event": "message_end", "id": "m"}\n\n')
         body = b"".join(frames)
         expected = [json.loads(e.data) for e in reference(body) if e.event != "ping"]
-        chunks = _chunks(rng, body)
-
-        def answer(_: httpx.Request, chunks: list[bytes] = chunks) -> httpx.Response:
-            return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=_Chunked(chunks))
-
-        client = Client(
-            api_key=APP_KEY, base_url=BASE_URL,
-            http_client=httpx.Client(transport=httpx.MockTransport(answer)),
-            async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
-        )  # fmt: skip
-        events = await collect(mode, client.chat.v1.message, "stream", request)
-        client.close()
-        await client.aclose()
+        events = await _chat_stream(mode, _chunks(rng, body))
         assert [type(e) for e in events] == [MessageEvent] * (len(expected) - 1) + [MessageEndEvent], body
         assert [e.model_dump(exclude_unset=True) for e in events] == expected, body
 
@@ -172,7 +178,6 @@ async def test_a_key_in_any_spelling_never_leaves_a_stream_in_random_chunks(mode
     """The key echoed in events (plain, partly escaped, next to escapes of other text), cut anywhere between
     chunks: no event holds it, and the text around it is kept."""
     rng = random.Random(777)
-    request = ChatMessageRequest.builder().query("q").user("u").build()
     for _ in range(120):
         frames: list[bytes] = []
         for i in range(rng.randint(1, 10)):
@@ -184,19 +189,7 @@ async def test_a_key_in_any_spelling_never_leaves_a_stream_in_random_chunks(mode
                 frames.append(b'data: {"event": "message", "answer": "%d"}\n\n' % i)
         frames.append(b'data: {"event": "message_end", "id": "m"}\n\n')
         body = b"".join(frames)
-        chunks = _chunks(rng, body)
-
-        def answer(_: httpx.Request, chunks: list[bytes] = chunks) -> httpx.Response:
-            return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=_Chunked(chunks))
-
-        client = Client(
-            api_key=APP_KEY, base_url=BASE_URL,
-            http_client=httpx.Client(transport=httpx.MockTransport(answer)),
-            async_http_client=httpx.AsyncClient(transport=httpx.MockTransport(answer)),
-        )  # fmt: skip
-        events = await collect(mode, client.chat.v1.message, "stream", request)
-        client.close()
-        await client.aclose()
+        events = await _chat_stream(mode, _chunks(rng, body))
         expected = [json.loads(e.data) for e in reference(body)]
         assert len(events) == len(expected)
         for event, sent in zip(events, expected, strict=True):

@@ -293,7 +293,9 @@ class Transport:
         secrets = list(self._secrets)
         auth = request.headers.get("authorization", "")
         if auth.lower().startswith("bearer ") and len(auth) > 7:
-            secrets.append(auth[7:].strip())
+            key = auth[7:].strip()
+            if key not in secrets:  # usually the Client's own key: searched once, not twice
+                secrets.append(key)
         self._last_secrets = (weakref.ref(request), secrets)
         return secrets
 

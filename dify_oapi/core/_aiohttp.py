@@ -29,6 +29,9 @@ timeout: a request body being sent is bounded by the read timeout of the answer 
 ``RequestOption.deadline``. Bodies stream both ways: the answer's chunks are handed over as they arrive (SSE,
 downloads), a request body that httpx streams (a multipart upload from a path) is sent chunk by chunk.
 
+A pooled connection the server closed while the loop was not running is dropped, not reused: each request first
+lets the loop run twice, so that the close is seen (httpcore checks an idle connection's socket the same way).
+
 ``trust_env``: the SDK reads ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` (the ``urllib`` rules aiohttp applies)
 when the client is created, as httpx does; ``ALL_PROXY``, SOCKS and HTTPS-scheme proxies are not supported by
 aiohttp. TLS uses httpx's own context (``httpx.create_ssl_context``: certifi, ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``
@@ -173,6 +176,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._closed:
             raise RuntimeError("the aiohttp transport is closed")
         session = self._session or self._open()
+        # Two turns of the loop before a connection is picked: a close the server sent while the loop was not running
+        # (the program busy between two calls, or a close just after an answer) is seen first, and that connection is
+        # dropped, not reused (a POST failing on it could not be re-sent). The first turn polls the sockets, the
+        # second runs what that found. httpcore makes the same check on every idle connection it reuses.
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
         timeout = _timeout_of(request)
         slots = self._slots
         if slots.locked():

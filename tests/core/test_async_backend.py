@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import httpx
 import pytest
 
 from dify_oapi import Client, InvalidRequestError, MissingExtraError
+from dify_oapi.api.chat.v1.model.chat_message import ChatMessageRequest
 from dify_oapi.api.dify.v1.model.file import UploadFileRequest
 from dify_oapi.core._aiohttp import AiohttpTransport
 from dify_oapi.core._pools import LIMITS
@@ -260,3 +262,21 @@ def test_each_loop_closes_its_aiohttp_session_without_a_resource_warning() -> No
         )  # fmt: skip
         assert done.returncode == 0 and b"Unclosed" not in done.stderr, done.stderr.decode()
         assert server.wait_closed(10)
+
+
+@pytest.mark.parametrize("backend", ["httpx", "aiohttp"])
+async def test_a_connection_the_server_closed_while_the_loop_was_busy_is_not_reused(backend: str) -> None:
+    """A server closes a kept-alive connection (an idle timeout, or just after answering) while the program is busy
+    elsewhere (the loop not running). The next POST must not go out on that connection: its failure could not be
+    retried (it may have been processed), a spurious error. httpcore checks an idle connection before reusing it;
+    the aiohttp transport lets the loop see the close first."""
+    answer = Act(200, b'{"answer": "a", "message_id": "m", "conversation_id": "c"}', then="close")
+    with FaultServer([answer, answer, answer]) as server:
+        client = Client(api_key=CLIENT_KEY, base_url=server.url, async_backend=backend, max_retries=0)  # type: ignore[arg-type]
+        async with client:
+            ask = ChatMessageRequest.builder().query("q").user("u").build()
+            for _ in range(3):
+                answered = await client.chat.v1.message.acreate(ask)
+                assert answered.answer == "a"
+                time.sleep(0.05)  # noqa: ASYNC251  # busy, the loop not running: the server's FIN arrives meanwhile
+        assert len(server.seen) == 3

@@ -8,8 +8,6 @@ from __future__ import annotations
 import pickle
 from typing import Any
 
-import pytest
-
 from dify_oapi import Client
 from dify_oapi.api.knowledge_base.v1.indexing import (
     BatchProgress,
@@ -46,14 +44,8 @@ def wait_all(mode: str, client: Client, *args: Any, **kwargs: Any) -> Any:
     return run_bounded(mode, document.wait_for_indexing_all, document.await_for_indexing_all, *args, **kwargs)
 
 
-@pytest.fixture
-def clean(server: DifyTestServer) -> Any:
-    yield server
-    server.reset_faults()
-
-
-async def test_several_batches_complete_with_progress_per_document(clean: DifyTestServer, mode: str) -> None:
-    with clean.client() as client:
+async def test_several_batches_complete_with_progress_per_document(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         ds = dataset(client, f"all ok {mode}")
         first, second = add(client, ds, "a.txt"), add(client, ds, "b.txt")
         third = add(client, ds, "c.txt")
@@ -70,8 +62,8 @@ async def test_several_batches_complete_with_progress_per_document(clean: DifyTe
         p.indexing_status == "completed" and p.completed_segments == p.total_segments == 2 for p in result.completed
     )
     assert result.batches == [BatchProgress(b, 1, 1, 0, True) for b in (first.batch, second.batch, third.batch)]
-    assert len(clean.requests_to(f"/datasets/{ds}/documents/*", "GET")) == 1 + len(  # one read: the unnamed one
-        clean.requests_to(f"/datasets/{ds}/documents/*/indexing-status")
+    assert len(faulty.requests_to(f"/datasets/{ds}/documents/*", "GET")) == 1 + len(  # one read: the unnamed one
+        faulty.requests_to(f"/datasets/{ds}/documents/*/indexing-status")
     )
     assert all(p.name is not None for p in seen)
     order = ["waiting", "parsing", "cleaning", "splitting", "indexing", "completed"]
@@ -82,27 +74,27 @@ async def test_several_batches_complete_with_progress_per_document(clean: DifyTe
         assert len(mine) == len({(p.indexing_status, p.completed_segments, p.total_segments) for p in mine})
 
 
-async def test_a_failing_document_is_reported_and_the_others_complete(clean: DifyTestServer, mode: str) -> None:
-    with clean.client() as client:
+async def test_a_failing_document_is_reported_and_the_others_complete(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         ds = dataset(client, f"one bad {mode}")
-        clean.fail_indexing("bad-*", error=f"could not parse (key {clean.dataset_key})")
+        faulty.fail_indexing("bad-*", error=f"could not parse (key {faulty.dataset_key})")
         good, bad = add(client, ds, "good.txt"), add(client, ds, "bad-1.txt")
         result = wait_all(mode, client, ds, [good, bad], timeout=30, **FAST)
     assert isinstance(result, IndexingResult), result
     assert not result.ok and [p.name for p in result.completed] == ["good.txt"]
     [failed] = result.failed
     assert (failed.name, failed.document_id, failed.indexing_status) == ("bad-1.txt", bad.document.id, "error")
-    assert failed.error == "could not parse (key ***)" and clean.dataset_key not in repr(result)
+    assert failed.error == "could not parse (key ***)" and faulty.dataset_key not in repr(result)
     assert result.batches == [BatchProgress(good.batch, 1, 1, 0, True), BatchProgress(bad.batch, 1, 0, 1, True)]
 
 
-async def test_a_timeout_carries_the_progress_so_far(clean: DifyTestServer, mode: str) -> None:
-    with clean.client() as client:
+async def test_a_timeout_carries_the_progress_so_far(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         ds = dataset(client, f"slow {mode}")
         done = add(client, ds, "done.txt")
         client.knowledge_base.v1.document.wait_for_indexing(ds, done.batch, timeout=30, interval=0.01)
         stuck = add(client, ds, "stuck.txt")
-        clean.set_latency(5, f"/datasets/{ds}/documents/{stuck.batch}/indexing-status")
+        faulty.set_latency(5, f"/datasets/{ds}/documents/{stuck.batch}/indexing-status")
         err = wait_all(mode, client, ds, [done, stuck], timeout=0.5, **FAST)
     assert isinstance(err, IndexingTimeoutError) and isinstance(err, TimeoutError), err
     assert err.batch == stuck.batch and err.timeout == 0.5 and err.dataset_id == ds
@@ -111,7 +103,7 @@ async def test_a_timeout_carries_the_progress_so_far(clean: DifyTestServer, mode
     assert progress.batches == [BatchProgress(done.batch, 1, 1, 0, True), BatchProgress(stuck.batch, 0, 0, 0, False)]
     clone = pickle.loads(pickle.dumps(err))
     assert type(clone) is IndexingTimeoutError and clone.progress == progress and str(clone) == str(err)
-    polls = clean.requests_to(f"/datasets/{ds}/documents/{stuck.batch}/indexing-status")
+    polls = faulty.requests_to(f"/datasets/{ds}/documents/{stuck.batch}/indexing-status")
     assert len(polls) == 1  # cut at the deadline, not polled again
 
 
@@ -127,15 +119,15 @@ async def test_pending_documents_are_in_the_timeout_progress(mode: str) -> None:
     assert f"{doc.document.id}: waiting 0/0" in str(err) and [p.indexing_status for p in seen] == ["waiting"]
 
 
-async def test_errors_and_bad_arguments(clean: DifyTestServer, mode: str) -> None:
-    with clean.client() as client:
+async def test_errors_and_bad_arguments(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         ds = dataset(client, f"errors {mode}")
         doc = add(client, ds, "x.txt")
         err = wait_all(mode, client, ds, [doc, "no-such-batch"], timeout=30, **FAST)
         assert isinstance(err, NotFoundError), err
-        before = len(clean.requests)
+        before = len(faulty.requests)
         for bad in ([], [object()], [doc]):
             kwargs: dict[str, Any] = {"poll_interval": -1} if bad == [doc] else {}
             got = wait_all(mode, client, ds, bad, timeout=30, **kwargs)
             assert isinstance(got, InvalidRequestError), got
-        assert len(clean.requests) == before
+        assert len(faulty.requests) == before

@@ -35,33 +35,26 @@ def new_batch(client: Client, name: str) -> tuple[str, str]:
     return str(dataset.id), created.batch
 
 
-@pytest.fixture
-def stalled(server: DifyTestServer) -> Any:
-    """Status endpoints answer only after 5 s (far beyond the waits' time); removed afterwards."""
-    yield server
-    server.reset_faults()
-
-
-async def test_indexing_wait_ends_at_its_timeout_when_the_status_stalls(stalled: DifyTestServer, mode: str) -> None:
-    with stalled.client() as client:
+async def test_indexing_wait_ends_at_its_timeout_when_the_status_stalls(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         dataset_id, batch = new_batch(client, f"stalled {mode}")
-        stalled.set_latency(5, STATUS)
+        faulty.set_latency(5, STATUS)
         document = client.knowledge_base.v1.document
         err = run_bounded(mode, document.wait_for_indexing, document.await_for_indexing, dataset_id, batch, timeout=0.3)
     assert isinstance(err, IndexingTimeoutError) and isinstance(err, TimeoutError)
     assert err.status is None and err.timeout == 0.3 and "no status read" in str(err)
-    polls = [r for r in stalled.requests_to(STATUS) if r.path.startswith(f"/datasets/{dataset_id}/")]
+    polls = [r for r in faulty.requests_to(STATUS) if r.path.startswith(f"/datasets/{dataset_id}/")]
     assert len(polls) == 1  # the one poll was cut at the deadline, none sent after it
 
 
-async def test_reply_wait_ends_at_its_timeout_when_the_status_stalls(stalled: DifyTestServer, mode: str) -> None:
-    with stalled.client() as client:
+async def test_reply_wait_ends_at_its_timeout_when_the_status_stalls(faulty: DifyTestServer, mode: str) -> None:
+    with faulty.client() as client:
         notes = client.dify.v1.annotation
         job = notes.configure_reply(
             ConfigureAnnotationReplyRequest.builder().action("enable").embedding_provider_name("p")
             .embedding_model_name("m").score_threshold(0.9).build()
         )  # fmt: skip
-        stalled.set_latency(5, REPLY_STATUS)
+        faulty.set_latency(5, REPLY_STATUS)
         err = run_bounded(mode, notes.wait_for_reply, notes.await_for_reply, "enable", job.job_id, timeout=0.3)
     assert isinstance(err, AnnotationReplyTimeoutError) and err.job is None and "no status read" in str(err)
 

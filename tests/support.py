@@ -270,6 +270,16 @@ async def collect(mode: str, resource: Any, name: str, *args: Any, into: list[An
     return out
 
 
+async def take_first(mode: str, resource: Any, name: str, *args: Any, **kwargs: Any) -> Any:
+    """The first event of the stream ``resource.<name>(...)`` / ``resource.a<name>(...)``, the stream then closed
+    (left early)."""
+    if mode == "sync":
+        with getattr(resource, name)(*args, **kwargs) as stream:
+            return next(stream)
+    async with getattr(resource, "a" + name)(*args, **kwargs) as astream:
+        return await astream.__anext__()
+
+
 def sse(*payloads: dict[str, Any], ping: bool = True, mixed_line_ends: bool = False) -> bytes:
     """An SSE body: a ping frame, then one ``data:`` frame per payload (CRLF ends on odd frames if asked)."""
     frames = [b"event: ping\n\n"] if ping else []

@@ -15,7 +15,7 @@ from dify_oapi.api.completion.v1.model.completion_message import CompletionMessa
 from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.core.hooks import HookEvent, TokenUsage
 from dify_oapi.testing import DifyTestServer
-from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response, transcript_response
+from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response, take_first, transcript_response
 
 
 def ask(query: str = "hello", user: str = "u-hooks") -> ChatMessageRequest:
@@ -152,12 +152,7 @@ async def test_stream_errors_and_leaving_early(server: DifyTestServer, mode: str
             await collect(mode, client.chat.v1.message, "stream", ask())
         assert kinds(seen)[-1] == "error" and "stream_end" not in kinds(seen)
         seen.clear()
-        if mode == "sync":
-            with client.chat.v1.message.stream(ask()) as stream:
-                next(stream)
-        else:
-            async with client.chat.v1.message.astream(ask()) as astream:
-                await astream.__anext__()
+        await take_first(mode, client.chat.v1.message, "stream", ask())
         assert kinds(seen) == ["request", "response", "stream_event", "stream_end"]
         assert seen[-1].completed is False and seen[-1].events == 1
         seen.clear()

@@ -25,7 +25,7 @@ from dify_oapi.api.chat.v1.model.conversation import ListConversationsRequest
 from dify_oapi.api.workflow.v1.model.workflow_run import RunWorkflowRequest
 from dify_oapi.otel import OpenTelemetryHook
 from dify_oapi.testing import DifyTestServer
-from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response
+from tests.support import APP_KEY, Recorder, call, collect, make_client, sse_response, take_first
 
 
 class Otel:
@@ -152,12 +152,7 @@ async def test_a_span_counts_the_events_the_caller_took(mode: str) -> None:
     )
     otel = Otel()
     client = make_client(rec, hooks=[otel.hook])
-    if mode == "sync":
-        with client.chat.v1.message.stream(ask()) as stream:
-            next(stream)
-    else:
-        async with client.chat.v1.message.astream(ask()) as astream:
-            await astream.__anext__()
+    await take_first(mode, client.chat.v1.message, "stream", ask())
     (span,) = otel.finished()
     attributes = dict(span.attributes or {})
     assert attributes["dify.stream.completed"] is False and attributes["dify.stream.events"] == 1
@@ -169,12 +164,7 @@ async def test_a_span_counts_the_events_the_caller_took(mode: str) -> None:
 async def test_a_stream_left_early_and_a_broken_stream_end_their_spans(server: DifyTestServer, mode: str) -> None:
     otel = Otel()
     with server.client(hooks=[otel.hook]) as client:
-        if mode == "sync":
-            with client.chat.v1.message.stream(ask()) as stream:
-                next(stream)
-        else:
-            async with client.chat.v1.message.astream(ask()) as astream:
-                await astream.__anext__()
+        await take_first(mode, client.chat.v1.message, "stream", ask())
         server.drop_stream(after_events=1, path="/chat-messages")
         with pytest.raises(APIConnectionError):
             await collect(mode, client.chat.v1.message, "stream", ask())

@@ -734,7 +734,7 @@ def _quote_check(secrets: list[str]) -> Callable[[bytes], bool]:
     keys = tuple(secret.encode() for secret in secrets if secret)
     if not keys:
         return _quotes_nothing
-    escapable = any(b'"' in key or b"\\" in key for key in keys)  # JSON always escapes those: \" and \\
+    escapable = _escapable(secrets)
 
     def may_quote(content: bytes) -> bool:
         if b"\\" in content and (escapable or b"\\u00" in content or b"\\/" in content):
